@@ -1,0 +1,1 @@
+"""Asset factories: dataset declarations -> intake, bronze, silver, quarantine and gold assets."""

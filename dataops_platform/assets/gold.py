@@ -1,0 +1,127 @@
+"""Gold data products as assets: built from silver, one as-of date per partition."""
+
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    BackfillPolicy,
+    MaterializeResult,
+    MetadataValue,
+    PartitionsDefinition,
+    TableColumnDep,
+    TableColumnLineage,
+    asset,
+)
+from dagster_pyspark import LazyPySparkResource
+
+from dataops_platform.assets import metadata as meta
+from dataops_platform.assets.datasets import silver_key
+from dataops_platform.pipeline import gold as gold_step
+from dataops_platform.quality.contract import contract_from_model
+from dataops_platform.schemas.gold import Customer360, DailyRevenue
+from dataops_platform.storage import delta
+from dataops_platform.storage.resource import LakeResource
+from dataops_platform.transforms import gold as gold_transforms
+
+# Gold column -> the silver (dataset, column) pairs it is computed from.
+COLUMN_LINEAGE: dict[str, dict[str, list[tuple[str, str]]]] = {
+    "customer_360": {
+        "customer_id": [("customers", "customer_id")],
+        "full_name": [("customers", "first_name"), ("customers", "last_name")],
+        "email": [("customers", "email")],
+        "signup_region": [("customers", "region")],
+        "signup_date": [("customers", "signup_date")],
+        "transaction_count": [("transactions", "transaction_id"), ("transactions", "status")],
+        "total_spend": [("transactions", "amount"), ("transactions", "status")],
+        "last_transaction_date": [("transactions", "transaction_ts")],
+        "web_event_count": [("web_events", "event_id")],
+        "last_web_activity": [("web_events", "event_ts")],
+        "support_ticket_count": [("support_tickets", "ticket_id")],
+        "open_ticket_count": [("support_tickets", "status")],
+        "health_score": [
+            ("transactions", "amount"),
+            ("transactions", "transaction_ts"),
+            ("support_tickets", "status"),
+        ],
+    },
+    "daily_revenue": {
+        "revenue_date": [("transactions", "transaction_ts")],
+        "region": [("customers", "region")],
+        "channel": [("transactions", "channel")],
+        "transaction_count": [("transactions", "transaction_id")],
+        "revenue": [("transactions", "amount"), ("transactions", "status")],
+        "distinct_customers": [("transactions", "customer_id")],
+    },
+}
+
+CONTRACTS = {"customer_360": Customer360, "daily_revenue": DailyRevenue}
+DESCRIPTIONS = {
+    "customer_360": "Customer 360: per customer, spend, activity, support load and a health score, per as-of date.",
+    "daily_revenue": "Completed revenue per day, signup region and channel.",
+}
+OWNERS = ["team:analytics-engineering"]
+PII = {"customer_360": ["full_name", "email"], "daily_revenue": []}
+
+
+def gold_key(product: str) -> AssetKey:
+    return AssetKey(["gold", product])
+
+
+def column_lineage(product: str) -> TableColumnLineage:
+    return TableColumnLineage(
+        deps_by_column={
+            column: [TableColumnDep(asset_key=silver_key(dataset), column_name=col) for dataset, col in sources]
+            for column, sources in COLUMN_LINEAGE[product].items()
+        }
+    )
+
+
+def gold_asset(product_name: str, partitions: PartitionsDefinition, lake_root: str) -> AssetsDefinition:
+    """One gold product as a daily-partitioned asset; the partition date is the as-of date."""
+    product = gold_step.PRODUCTS[product_name]
+    model = CONTRACTS[product_name]
+
+    @asset(
+        key=gold_key(product_name),
+        deps=[silver_key(name) for name in product.inputs],
+        description=DESCRIPTIONS[product_name],
+        group_name="gold",
+        partitions_def=partitions,
+        backfill_policy=BackfillPolicy.single_run(),
+        owners=OWNERS,
+        kinds={"spark", "delta"},
+        tags=meta.layer_tags("gold", "customer360", bool(PII[product_name])),
+        code_version=meta.code_version(gold_transforms, gold_step, model),
+        pool=f"delta_gold_{product_name}",
+        metadata={
+            "dagster/uri": MetadataValue.path(f"{lake_root}/gold/{product_name}"),
+            "dagster/table_name": f"gold.{product_name}",
+            "dagster/column_schema": meta.table_schema(contract_from_model(model), PII[product_name]),
+            "dagster/column_lineage": column_lineage(product_name),
+            "partitioned_by": ", ".join(product.partition_by),
+        },
+    )
+    def _gold(context: AssetExecutionContext, spark: LazyPySparkResource, lake: LakeResource) -> MaterializeResult:
+        silver_uris = {name: lake.silver_uri(name) for name in product.inputs}
+        uri = lake.gold_uri(product_name)
+        outcomes = [
+            gold_step.build_gold_day(spark.spark_session, product, silver_uris, uri, day)
+            for day in meta.partition_dates(context)
+        ]
+        for outcome in outcomes:
+            context.log.info(f"{product_name} as of {outcome.as_of}: {outcome.rows} rows (Delta v{outcome.version})")
+        return MaterializeResult(
+            metadata={
+                "dagster/row_count": delta.row_count(uri),
+                "rows_written": sum(o.rows for o in outcomes),
+                "as_of_dates": ", ".join(str(o.as_of) for o in outcomes),
+                "delta_version": outcomes[-1].version if outcomes else -1,
+            }
+        )
+
+    return _gold
+
+
+def gold_assets(partitions: PartitionsDefinition, lake_root: str) -> list[AssetsDefinition]:
+    return [gold_asset(name, partitions, lake_root) for name in gold_step.PRODUCTS]

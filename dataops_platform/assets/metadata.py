@@ -1,0 +1,76 @@
+"""Catalog metadata shared by every asset: column schemas, code versions, tags."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import inspect
+
+from dagster import DailyPartitionsDefinition, TableColumn, TableColumnConstraints, TableSchema
+
+from dataops_platform.quality.contract import TableContract
+
+TECHNICAL_COLUMN_DOCS = {
+    "_bronze_file": ("string", "Bronze file the row was read from (lineage)."),
+    "_ingestion_date": ("date", "Ingestion date (Dagster partition) that delivered the row."),
+    "_record_version": ("string", "Ordering key: event time | bronze file | row hash; the greatest wins."),
+    "year": ("int", "Delta partition: year of the partition column (0 when missing)."),
+    "month": ("int", "Delta partition: month of the partition column (0 when missing)."),
+    "_corrupt_record": ("string", "The raw line when the record could not be split into columns."),
+    "_reasons": ("array<string>", "Every rule the row failed, with the offending value."),
+}
+
+
+def table_schema(
+    contract: TableContract, pii: list[str] | tuple[str, ...] = (), technical: list[str] | tuple[str, ...] = ()
+) -> TableSchema:
+    """The `dagster/column_schema` of a table: contract columns (with docs) + technical columns."""
+    columns = [
+        TableColumn(
+            name=c.name,
+            type=c.type_name,
+            description=(c.description + (" [PII]" if c.name in pii else "")).strip(),
+            constraints=TableColumnConstraints(nullable=c.nullable, other=c.constraints()),
+            tags={"pii": ""} if c.name in pii else {},
+        )
+        for c in contract.columns
+    ]
+    columns += [TableColumn(name=n, type=TECHNICAL_COLUMN_DOCS[n][0], description=TECHNICAL_COLUMN_DOCS[n][1]) for n in technical]
+    return TableSchema(columns=columns)
+
+
+def raw_text_schema(contract: TableContract, pii: list[str] | tuple[str, ...] = ()) -> TableSchema:
+    """Quarantine tables keep every declared column as raw text."""
+    return TableSchema(
+        columns=[
+            TableColumn(name=c.name, type="string", description=f"Raw text of `{c.name}`." + (" [PII]" if c.name in pii else ""))
+            for c in contract.columns
+        ]
+        + [
+            TableColumn(name=n, type=TECHNICAL_COLUMN_DOCS[n][0], description=TECHNICAL_COLUMN_DOCS[n][1])
+            for n in ("_corrupt_record", "_bronze_file", "_ingestion_date", "_reasons")
+        ]
+    )
+
+
+def code_version(*parts: object) -> str:
+    """A short hash of source code (modules, classes, functions) and text (YAML declarations)."""
+    digest = hashlib.sha256()
+    for part in parts:
+        text = part if isinstance(part, str) else inspect.getsource(part)  # type: ignore[arg-type]
+        digest.update(text.encode("utf-8"))
+    return digest.hexdigest()[:12]
+
+
+def layer_tags(layer: str, domain: str, pii: bool) -> dict[str, str]:
+    return {"layer": layer, "domain": domain, "pii": "true" if pii else "false"}
+
+
+def daily_partitions(start_date: str) -> DailyPartitionsDefinition:
+    """Daily ingestion-date partitions, including today (files landing today are ingestible)."""
+    return DailyPartitionsDefinition(start_date=start_date, end_offset=1, timezone="UTC")
+
+
+def partition_dates(context) -> list[dt.date]:
+    """The partition dates a run covers (one, or a range under a single-run backfill), sorted."""
+    return sorted(dt.date.fromisoformat(key) for key in context.partition_keys)

@@ -1,0 +1,1 @@
+"""Compute engines: the local SparkSession resource (Databricks through Pipes comes later)."""

@@ -1,0 +1,1 @@
+"""Data quality: contracts from pandera models, row-level rules, checks and quarantine."""

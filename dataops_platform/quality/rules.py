@@ -1,0 +1,153 @@
+"""Row-level rules compiled from a table contract into Spark column expressions.
+
+Every rule is one boolean expression ("this row fails") plus a reason. Because rules are
+plain expressions, all of them are evaluated in a single pass over the data: the same
+expressions feed the quarantine split and per-rule failure counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from pyspark.sql import Column
+from pyspark.sql import functions as F
+
+from dataops_platform.quality.contract import CheckSpec, ColumnContract, TableContract
+
+RAW_PREFIX = "_raw_"
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A named row-level rule: `failed` is true for rows that break it."""
+
+    name: str
+    column: str
+    dimension: str
+    description: str
+    failed: Column
+    reason: Column
+
+
+def _value_text(column: str) -> Column:
+    return F.substring(F.col(RAW_PREFIX + column), 1, 80)
+
+
+def _check_expression(check: CheckSpec, value: Column) -> Column | None:
+    """The 'passes' expression for one pandera check, or None if the check is not row-level."""
+    s = check.statistics
+    builders: dict[str, Callable[[], Column]] = {
+        "greater_than": lambda: value > F.lit(s["min_value"]),
+        "greater_than_or_equal_to": lambda: value >= F.lit(s["min_value"]),
+        "less_than": lambda: value < F.lit(s["max_value"]),
+        "less_than_or_equal_to": lambda: value <= F.lit(s["max_value"]),
+        "in_range": lambda: _in_range(value, s),
+        "equal_to": lambda: value == F.lit(s["value"]),
+        "not_equal_to": lambda: value != F.lit(s["value"]),
+        "isin": lambda: value.isin(list(s["allowed_values"])),
+        "notin": lambda: ~value.isin(list(s["forbidden_values"])),
+        "str_matches": lambda: value.rlike(s["pattern"]),
+        "str_contains": lambda: value.rlike(s["pattern"]),
+        "str_startswith": lambda: value.startswith(s["string"]),
+        "str_endswith": lambda: value.endswith(s["string"]),
+        "str_length": lambda: _length_between(value, s),
+    }
+    builder = builders.get(check.name)
+    return builder() if builder else None
+
+
+def _in_range(value: Column, s: dict) -> Column:
+    low = value >= F.lit(s["min_value"]) if s.get("include_min", True) else value > F.lit(s["min_value"])
+    high = value <= F.lit(s["max_value"]) if s.get("include_max", True) else value < F.lit(s["max_value"])
+    return low & high
+
+
+def _length_between(value: Column, s: dict) -> Column:
+    passes = F.lit(True)
+    if s.get("min_value") is not None:
+        passes = passes & (F.length(value) >= s["min_value"])
+    if s.get("max_value") is not None:
+        passes = passes & (F.length(value) <= s["max_value"])
+    return passes
+
+
+def column_rules(column: ColumnContract) -> list[RowRule]:
+    """Parse, not-null and value rules for one column of a conformed DataFrame.
+
+    Expects the typed value in `column.name` and the cleansed raw text in `_raw_<name>`.
+    """
+    name, value, raw = column.name, F.col(column.name), F.col(RAW_PREFIX + column.name)
+    rules = [
+        RowRule(
+            name=f"{name}_parses",
+            column=name,
+            dimension="validity",
+            description=f"`{name}` parses as {column.type_name}",
+            failed=raw.isNotNull() & value.isNull(),
+            reason=F.concat(F.lit(f"{name}: cannot parse '"), _value_text(name), F.lit(f"' as {column.type_name}")),
+        )
+    ]
+    if not column.nullable:
+        rules.append(
+            RowRule(
+                name=f"{name}_not_null",
+                column=name,
+                dimension="completeness",
+                description=f"`{name}` is required",
+                failed=raw.isNull(),
+                reason=F.lit(f"{name}: required value is missing"),
+            )
+        )
+    for check in column.checks:
+        passes = _check_expression(check, value)
+        if passes is None:
+            continue
+        rules.append(
+            RowRule(
+                name=f"{name}_{check.name}",
+                column=name,
+                dimension="validity",
+                description=f"`{name}` satisfies {check.describe()}",
+                failed=value.isNotNull() & ~passes,
+                reason=F.concat(F.lit(f"{name}: value '"), _value_text(name), F.lit(f"' fails {check.describe()}")),
+            )
+        )
+    return rules
+
+
+def future_event_rule(event_time: str, tolerance_hours: int) -> RowRule:
+    """The event time may not lie after the end of the ingestion date plus a tolerance."""
+    limit = F.to_timestamp(F.date_add(F.col("_ingestion_date"), 1)) + F.make_interval(
+        hours=F.lit(tolerance_hours)
+    )
+    value = F.col(event_time).cast("timestamp")
+    return RowRule(
+        name=f"{event_time}_not_in_future",
+        column=event_time,
+        dimension="validity",
+        description=f"`{event_time}` is at most {tolerance_hours}h after the end of the ingestion date",
+        failed=value.isNotNull() & (value > limit),
+        reason=F.concat(F.lit(f"{event_time}: '"), _value_text(event_time), F.lit("' is in the future")),
+    )
+
+
+def malformed_record_rule() -> RowRule:
+    """A record the file reader could not split into the declared columns."""
+    return RowRule(
+        name="record_well_formed",
+        column="_corrupt_record",
+        dimension="validity",
+        description="the record has the declared shape (right number of fields, valid JSON)",
+        failed=F.col("_corrupt_record").isNotNull(),
+        reason=F.concat(F.lit("malformed record: '"), F.substring(F.col("_corrupt_record"), 1, 80), F.lit("'")),
+    )
+
+
+def table_rules(contract: TableContract, event_time: str, future_tolerance_hours: int) -> list[RowRule]:
+    """All row-level rules of a silver table, in a stable order."""
+    rules = [malformed_record_rule()]
+    for column in contract.columns:
+        rules.extend(column_rules(column))
+    rules.append(future_event_rule(event_time, future_tolerance_hours))
+    return rules

@@ -1,0 +1,1 @@
+"""Storage: lake layout, intake listing, immutable bronze files, Delta table I/O."""

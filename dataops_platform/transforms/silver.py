@@ -1,0 +1,106 @@
+"""Bronze rows (all text) -> typed, validated, cleansed, de-duplicated silver rows.
+
+Steps, each a pure function:
+  conform      trim, empty -> null, lowercase, standard values, then try-cast to the contract
+  annotate     evaluate every row-level rule; `_errors` lists the reasons a row fails
+  split        valid rows vs. quarantined rows (raw text kept, nothing lost)
+  deduplicate  one row per primary key, the latest by event time
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+
+from dataops_platform.quality.contract import TableContract
+from dataops_platform.quality.rules import RAW_PREFIX, RowRule, table_rules
+
+TECHNICAL_COLUMNS = ["_bronze_file", "_ingestion_date"]
+RECORD_VERSION = "_record_version"
+
+
+@dataclass(frozen=True)
+class SilverSpec:
+    """What the silver transform needs to know about a dataset (no paths, no engine)."""
+
+    contract: TableContract
+    primary_key: list[str]
+    event_time: str
+    partition_column: str
+    lowercase: list[str] = field(default_factory=list)
+    value_map: dict[str, dict[str, str]] = field(default_factory=dict)
+    future_tolerance_hours: int = 48
+
+    def rules(self) -> list[RowRule]:
+        return table_rules(self.contract, self.event_time, self.future_tolerance_hours)
+
+
+def _cleansed_text(raw: Column, name: str, spec: SilverSpec) -> Column:
+    text = F.trim(raw)
+    text = F.when(text == "", None).otherwise(text)
+    if name in spec.lowercase:
+        text = F.lower(text)
+    mapping = spec.value_map.get(name)
+    if mapping:
+        lookup = F.create_map(*[F.lit(x) for pair in mapping.items() for x in pair])
+        text = F.coalesce(lookup[text], text)
+    return text
+
+
+def conform(raw: DataFrame, spec: SilverSpec) -> DataFrame:
+    """Cleanse the raw text of each declared column and cast it to the contract's type.
+
+    Keeps the cleansed text in `_raw_<column>` so a value that fails to parse is reported,
+    never silently turned into null.
+    """
+    if "_corrupt_record" not in raw.columns:
+        raw = raw.withColumn("_corrupt_record", F.lit(None).cast("string"))
+    cleansed = [
+        _cleansed_text(F.col(c.name).cast("string"), c.name, spec).alias(RAW_PREFIX + c.name)
+        for c in spec.contract.columns
+    ]
+    staged = raw.select(*cleansed, *TECHNICAL_COLUMNS, "_corrupt_record")
+    typed = [F.col(RAW_PREFIX + c.name).try_cast(c.spark_type).alias(c.name) for c in spec.contract.columns]
+    return staged.select(*typed, "*")
+
+
+def annotate(conformed: DataFrame, rules: list[RowRule]) -> DataFrame:
+    """Add `_errors`: the reasons (possibly none) each row fails the rules."""
+    reasons = F.array(*[F.when(rule.failed, rule.reason) for rule in rules])
+    return conformed.withColumn("_errors", F.array_compact(reasons))
+
+
+def valid_rows(annotated: DataFrame, spec: SilverSpec) -> DataFrame:
+    """Rows that pass every rule, typed, with lineage and ordering columns."""
+    columns = spec.contract.column_names
+    ok = annotated.filter(F.size("_errors") == 0)
+    row_hash = F.sha2(F.to_json(F.struct(*columns)), 256)
+    event = F.date_format(F.col(spec.event_time).cast("timestamp"), "yyyy-MM-dd'T'HH:mm:ss.SSSSSS")
+    version = F.concat_ws("|", F.coalesce(event, F.lit("0000")), F.col("_bronze_file"), row_hash)
+    month_source = F.col(spec.partition_column)
+    return ok.select(
+        *columns,
+        *TECHNICAL_COLUMNS,
+        version.alias(RECORD_VERSION),
+        F.coalesce(F.year(month_source), F.lit(0)).alias("year"),
+        F.coalesce(F.month(month_source), F.lit(0)).alias("month"),
+    )
+
+
+def quarantined_rows(annotated: DataFrame, spec: SilverSpec) -> DataFrame:
+    """Rows that fail at least one rule, with their raw text and every reason."""
+    raw_columns = [F.col(RAW_PREFIX + c).alias(c) for c in spec.contract.column_names]
+    return annotated.filter(F.size("_errors") > 0).select(
+        *raw_columns,
+        "_corrupt_record",
+        *TECHNICAL_COLUMNS,
+        F.col("_errors").alias("_reasons"),
+    )
+
+
+def deduplicate(valid: DataFrame, spec: SilverSpec) -> DataFrame:
+    """One row per primary key: the greatest `_record_version` (latest event, then latest file)."""
+    window = Window.partitionBy(*spec.primary_key).orderBy(F.col(RECORD_VERSION).desc())
+    return valid.withColumn("_rank", F.row_number().over(window)).filter("_rank = 1").drop("_rank")

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import dagster as dg
 
-from dataops_platform.assets.datasets import bronze_asset, intake_spec, silver_assets
+from dataops_platform.assets.bronze import bronze_asset
 from dataops_platform.assets.gold import gold_assets
+from dataops_platform.assets.intake import intake_spec
 from dataops_platform.assets.metadata import daily_partitions
+from dataops_platform.assets.silver import silver_assets
 from dataops_platform.compute.spark import spark_resource
 from dataops_platform.declarations import load_declarations
 from dataops_platform.settings import Settings

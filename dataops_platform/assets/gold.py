@@ -3,7 +3,6 @@
 
 from dagster import (
     AssetExecutionContext,
-    AssetKey,
     AssetsDefinition,
     BackfillPolicy,
     MaterializeResult,
@@ -16,7 +15,7 @@ from dagster import (
 from dagster_pyspark import LazyPySparkResource
 
 from dataops_platform.assets import metadata as meta
-from dataops_platform.assets.datasets import silver_key
+from dataops_platform.assets.keys import gold_key, silver_key
 from dataops_platform.pipeline import gold as gold_step
 from dataops_platform.quality.contract import contract_from_model
 from dataops_platform.schemas.gold import Customer360, DailyRevenue
@@ -62,10 +61,6 @@ DESCRIPTIONS = {
 }
 OWNERS = ["team:analytics-engineering"]
 PII = {"customer_360": ["full_name", "email"], "daily_revenue": []}
-
-
-def gold_key(product: str) -> AssetKey:
-    return AssetKey(["gold", product])
 
 
 def column_lineage(product: str) -> TableColumnLineage:

@@ -1,111 +1,28 @@
-"""Factories that turn one dataset declaration into its intake, bronze, silver and quarantine assets.
+"""Silver asset factory: the validated, cleansed, de-duplicated table and its quarantine.
 
 Adding a dataset is a YAML file plus a schema: nothing here names a dataset.
 """
 
-
 from dagster import (
     AssetExecutionContext,
-    AssetKey,
     AssetSpec,
     AssetsDefinition,
     BackfillPolicy,
     MaterializeResult,
     MetadataValue,
     PartitionsDefinition,
-    asset,
     multi_asset,
 )
 from dagster_pyspark import LazyPySparkResource
 
 from dataops_platform.assets import metadata as meta
+from dataops_platform.assets.keys import bronze_key, quarantine_key, silver_key
 from dataops_platform.declarations import DatasetDeclaration
-from dataops_platform.pipeline import bronze as bronze_step
 from dataops_platform.pipeline import silver as silver_step
 from dataops_platform.quality import rules as rules_module
 from dataops_platform.storage import bronze_reader, delta
 from dataops_platform.storage.resource import LakeResource
 from dataops_platform.transforms import silver as silver_transforms
-
-
-def intake_key(declaration: DatasetDeclaration) -> AssetKey:
-    return AssetKey(["intake", declaration.name])
-
-
-def bronze_key(declaration: DatasetDeclaration) -> AssetKey:
-    return AssetKey(["bronze", declaration.name])
-
-
-def silver_key(name: str) -> AssetKey:
-    return AssetKey(["silver", name])
-
-
-def quarantine_key(name: str) -> AssetKey:
-    return AssetKey(["quarantine", name])
-
-
-def intake_spec(declaration: DatasetDeclaration, intake_root: str) -> AssetSpec:
-    """The landing location, an external asset: files arrive here from the source system."""
-    return AssetSpec(
-        key=intake_key(declaration),
-        description=f"Files landing from `{declaration.source}`: {declaration.description}",
-        group_name="intake",
-        owners=declaration.owners,
-        kinds={"file"},
-        tags=meta.layer_tags("intake", declaration.domain, bool(declaration.pii_columns)),
-        metadata={
-            "dagster/uri": MetadataValue.path(f"{intake_root.rstrip('/')}/{declaration.intake.prefix}"),
-            "file_pattern": declaration.intake.pattern,
-            "format": declaration.format,
-        },
-    )
-
-
-def bronze_asset(declaration: DatasetDeclaration, partitions: PartitionsDefinition, lake_root: str) -> AssetsDefinition:
-    """Raw files of the dataset, copied unchanged into bronze with a metadata JSON each."""
-    name, source = declaration.name, declaration.source
-
-    @asset(
-        key=bronze_key(declaration),
-        deps=[intake_key(declaration)],
-        description=f"Raw `{name}` files from `{source}`, copied unchanged, one metadata JSON each.",
-        group_name="bronze",
-        partitions_def=partitions,
-        backfill_policy=BackfillPolicy.single_run(),
-        owners=declaration.owners,
-        kinds={"file"},
-        tags=meta.layer_tags("bronze", declaration.domain, bool(declaration.pii_columns)),
-        code_version=meta.code_version(bronze_step, declaration.source_text),
-        metadata={
-            "dagster/uri": MetadataValue.path(f"{lake_root}/bronze/source={source}/dataset={name}/"),
-            "layout": "ingestion_date=YYYY/MM/DD/<timestamp>_<file> + <file>.metadata.json",
-        },
-    )
-    def _bronze(context: AssetExecutionContext, lake: LakeResource) -> MaterializeResult:
-        ingested, skipped, rejected = [], [], []
-        for day in meta.partition_dates(context):
-            outcome = bronze_step.ingest_day(lake.bronze, lake.intake_root, declaration, day)
-            ingested += outcome.ingested
-            skipped += outcome.already_present
-            rejected += outcome.rejected
-        for reason in rejected:
-            context.log.warning(reason)
-        context.log.info(f"{name}: {len(ingested)} file(s) ingested, {len(skipped)} already in bronze")
-        files = [
-            {"file": f.path.name, "source_key": f.metadata["source_key"], "bytes": f.metadata["size_bytes"], "sha256": f.metadata["sha256"]}
-            for f in ingested
-        ]
-        return MaterializeResult(
-            metadata={
-                "files_ingested": len(ingested),
-                "files_already_ingested": len(skipped),
-                "keys_rejected": MetadataValue.json(rejected),
-                "bytes_ingested": sum(f["bytes"] for f in files),
-                "files": MetadataValue.json(files),
-            }
-        )
-
-    return _bronze
 
 
 def silver_assets(declaration: DatasetDeclaration, partitions: PartitionsDefinition, lake_root: str) -> AssetsDefinition:

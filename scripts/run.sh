@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Start the platform locally: Dagster webserver + daemon (`dagster dev`) on this checkout.
+#
+#   bash scripts/run.sh                      # then open http://127.0.0.1:3000
+#
+# Environment (defaults in brackets):
+#   DAGSTER_PORT         [3000]
+#   DATAOPS_INTAKE_ROOT  [<repo>/data/intake]   where the intake sensors look for files
+#   DATAOPS_LAKE_ROOT    [<repo>/data/lake]     where the Delta tables are written
+#   DATAOPS_DEMO_ROWS    [the CLI's default]    rows per demo file, on the first start only
+# DAGSTER_HOME is <repo>/.dagster_home (instance config copied from deploy/dagster.yaml).
+# Demo data is generated once, when $DATAOPS_INTAKE_ROOT/_demo_manifest.json is absent;
+# delete that file (or data/) to get it again.
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO_ROOT"
+
+bash scripts/setup.sh
+
+log() { echo "[run] $*"; }
+
+if [ -s .venv/.java-home ]; then JAVA_HOME="$(cat .venv/.java-home)"; export JAVA_HOME; fi
+export PYSPARK_PYTHON="$REPO_ROOT/.venv/bin/python"
+export PYSPARK_DRIVER_PYTHON="$REPO_ROOT/.venv/bin/python"
+export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
+export DATAOPS_INTAKE_ROOT="${DATAOPS_INTAKE_ROOT:-$REPO_ROOT/data/intake}"
+export DATAOPS_LAKE_ROOT="${DATAOPS_LAKE_ROOT:-$REPO_ROOT/data/lake}"
+
+# Dagster instance: SQLite storage, run queue and pool limits from deploy/dagster.yaml.
+export DAGSTER_HOME="$REPO_ROOT/.dagster_home"
+mkdir -p "$DAGSTER_HOME"
+if ! cmp -s deploy/dagster.yaml "$DAGSTER_HOME/dagster.yaml"; then
+    log "installing deploy/dagster.yaml into $DAGSTER_HOME"
+    cp deploy/dagster.yaml "$DAGSTER_HOME/dagster.yaml"
+fi
+
+if [ -f "$DATAOPS_INTAKE_ROOT/_demo_manifest.json" ]; then
+    log "demo data already in $DATAOPS_INTAKE_ROOT"
+else
+    log "generating demo data into $DATAOPS_INTAKE_ROOT"
+    demo_args=()
+    if [ -n "${DATAOPS_DEMO_ROWS:-}" ]; then demo_args+=(--rows "$DATAOPS_DEMO_ROWS"); fi
+    .venv/bin/dataops demo-data ${demo_args[@]+"${demo_args[@]}"}
+fi
+
+PORT="${DAGSTER_PORT:-3000}"
+log "Dagster UI: http://127.0.0.1:$PORT   (DAGSTER_HOME=$DAGSTER_HOME; Ctrl-C stops it)"
+exec .venv/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p "$PORT"

@@ -101,14 +101,14 @@ def gold_asset(product_name: str, partitions: PartitionsDefinition, lake_root: s
         silver_uris = {name: lake.silver_uri(name) for name in product.inputs}
         uri = lake.gold_uri(product_name)
         outcomes = [
-            gold_step.build_gold_day(spark.spark_session, product, silver_uris, uri, day)
+            gold_step.build_gold_day(spark.spark_session, product, silver_uris, uri, day, lake.storage_options)
             for day in meta.partition_dates(context)
         ]
         for outcome in outcomes:
             context.log.info(f"{product_name} as of {outcome.as_of}: {outcome.rows} rows (Delta v{outcome.version})")
         return MaterializeResult(
             metadata={
-                "dagster/row_count": delta.row_count(uri),
+                "dagster/row_count": delta.row_count(uri, lake.storage_options),
                 "rows_written": sum(o.rows for o in outcomes),
                 "as_of_dates": ", ".join(str(o.as_of) for o in outcomes),
                 "delta_version": outcomes[-1].version if outcomes else -1,

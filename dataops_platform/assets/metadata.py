@@ -14,6 +14,7 @@ TECHNICAL_COLUMN_DOCS = {
     "_bronze_file": ("string", "Bronze file the row was read from (lineage)."),
     "_ingestion_date": ("date", "Ingestion date (Dagster partition) that delivered the row."),
     "_record_version": ("string", "Ordering key: event time | bronze file | row hash; the greatest wins."),
+    "_row_hash": ("string", "SHA-256 of the row's contract columns; equal hashes are duplicates."),
     "year": ("int", "Delta partition: year of the partition column (0 when missing)."),
     "month": ("int", "Delta partition: month of the partition column (0 when missing)."),
     "_corrupt_record": ("string", "The raw line when the record could not be split into columns."),

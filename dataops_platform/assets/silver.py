@@ -45,7 +45,7 @@ def silver_assets(declaration: DatasetDeclaration, partitions: PartitionsDefinit
             "dagster/uri": MetadataValue.path(f"{lake_root}/silver/{name}"),
             "dagster/table_name": f"silver.{name}",
             "dagster/column_schema": meta.table_schema(
-                declaration.contract, pii, ["_bronze_file", "_ingestion_date", "_record_version", "year", "month"]
+                declaration.contract, pii, ["_bronze_file", "_ingestion_date", "_record_version", "_row_hash", "year", "month"]
             ),
             "primary_key": ", ".join(declaration.primary_key),
             "partitioned_by": f"year, month of {declaration.partitioning.table_by_month_of}",
@@ -79,18 +79,24 @@ def silver_assets(declaration: DatasetDeclaration, partitions: PartitionsDefinit
         outcomes = []
         for day in meta.partition_dates(context):
             outcome = silver_step.process_silver_day(
-                spark.spark_session, lake.bronze, declaration, day, lake.silver_uri(name), lake.quarantine_uri(name)
+                spark.spark_session,
+                lake.bronze,
+                declaration,
+                day,
+                lake.silver_uri(name),
+                lake.quarantine_uri(name),
+                lake.storage_options,
             )
             context.log.info(
                 f"{name} {day}: {outcome.rows_read} rows read, {outcome.rows_quarantined} quarantined, "
                 f"{outcome.duplicates_removed} duplicates removed, merge {outcome.merge_metrics}"
             )
             outcomes.append(outcome)
-        yield MaterializeResult(asset_key=silver_key(name), metadata=_silver_metadata(outcomes, lake.silver_uri(name)))
+        yield MaterializeResult(asset_key=silver_key(name), metadata=_silver_metadata(outcomes, delta.row_count(lake.silver_uri(name), lake.storage_options)))
         yield MaterializeResult(
             asset_key=quarantine_key(name),
             metadata={
-                "dagster/row_count": delta.row_count(lake.quarantine_uri(name)),
+                "dagster/row_count": delta.row_count(lake.quarantine_uri(name), lake.storage_options),
                 "rows_quarantined": sum(o.rows_quarantined for o in outcomes),
                 "delta_version": outcomes[-1].quarantine_version if outcomes else -1,
             },
@@ -99,7 +105,7 @@ def silver_assets(declaration: DatasetDeclaration, partitions: PartitionsDefinit
     return _silver
 
 
-def _silver_metadata(outcomes: list[silver_step.SilverOutcome], uri: str) -> dict:
+def _silver_metadata(outcomes: list[silver_step.SilverOutcome], table_rows: int) -> dict:
     total = lambda field: sum(getattr(o, field) for o in outcomes)  # noqa: E731
     drift = {
         "extra_columns": {k: v for o in outcomes for k, v in o.read_report.extra_columns.items()},
@@ -107,13 +113,14 @@ def _silver_metadata(outcomes: list[silver_step.SilverOutcome], uri: str) -> dic
         "empty_files": [f for o in outcomes for f in o.read_report.empty_files],
     }
     return {
-        "dagster/row_count": delta.row_count(uri),
+        "dagster/row_count": table_rows,
         "rows_read": total("rows_read"),
         "rows_valid": total("rows_valid"),
         "rows_quarantined": total("rows_quarantined"),
         "duplicates_removed": total("duplicates_removed"),
-        "rows_inserted": sum(o.merge_metrics.get("num_target_rows_inserted", 0) for o in outcomes),
-        "rows_updated": sum(o.merge_metrics.get("num_target_rows_updated", 0) for o in outcomes),
+        "rows_inserted": total("rows_inserted"),
+        "rows_updated": total("rows_updated"),
+        "rows_already_current": total("rows_already_current"),
         "bronze_files_read": MetadataValue.json([f for o in outcomes for f in o.bronze_files]),
         "file_shape": MetadataValue.json(drift),
         "delta_version": outcomes[-1].silver_version if outcomes else -1,

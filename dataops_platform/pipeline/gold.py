@@ -49,17 +49,22 @@ class GoldOutcome:
 
 
 def build_gold_day(
-    spark: SparkSession, product: GoldProduct, silver_uris: dict[str, str], gold_uri: str, as_of: dt.date
+    spark: SparkSession,
+    product: GoldProduct,
+    silver_uris: dict[str, str],
+    gold_uri: str,
+    as_of: dt.date,
+    storage_options: delta.StorageOptions = None,
 ) -> GoldOutcome:
     """Rebuild the rows of one as-of date; other dates stay as they are."""
-    missing = [name for name in product.inputs if not delta.table_exists(silver_uris[name])]
+    missing = [name for name in product.inputs if not delta.table_exists(silver_uris[name], storage_options)]
     if missing:
         raise RuntimeError(
             f"{product.name} needs silver tables {missing}, which do not exist yet: materialize them first"
         )
-    inputs = [delta.read_table(spark, silver_uris[name]) for name in product.inputs]
+    inputs = [delta.read_table(spark, silver_uris[name], storage_options) for name in product.inputs]
     table = product.build(*inputs, as_of).toArrow()
     result = delta.replace_where(
-        gold_uri, table, f"{product.date_column} = '{as_of.isoformat()}'", list(product.partition_by)
+        gold_uri, table, f"{product.date_column} = '{as_of.isoformat()}'", list(product.partition_by), storage_options
     )
     return GoldOutcome(as_of=as_of, rows=table.num_rows, version=result.version)

@@ -75,6 +75,10 @@ class BronzeStore:
                 files.append(BronzeFile(data_path, json.loads(meta_path.read_text(encoding="utf-8"))))
         return files
 
+    def readable_paths(self, files: list[BronzeFile]) -> list[Path]:
+        """Local paths Spark can read for these bronze files (the files themselves, locally)."""
+        return [f.path for f in files]
+
     def ingest(
         self, intake_file: IntakeFile, source: str, dataset: str, ingestion_date: dt.date, now: dt.datetime | None = None
     ) -> BronzeFile | None:

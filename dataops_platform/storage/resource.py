@@ -24,6 +24,11 @@ class LakeResource(ConfigurableResource):
     def bronze(self) -> BronzeStore:
         return BronzeStore(self.layout, intake_location=str(Path(self.intake_root).resolve()))
 
+    @property
+    def storage_options(self) -> dict[str, str] | None:
+        """delta-rs storage options (None for local folders)."""
+        return None
+
     def silver_uri(self, dataset: str) -> str:
         return str(self.layout.silver_table(dataset))
 

@@ -19,6 +19,7 @@ from dataops_platform.quality.rules import RAW_PREFIX, RowRule, table_rules
 
 TECHNICAL_COLUMNS = ["_bronze_file", "_ingestion_date"]
 RECORD_VERSION = "_record_version"
+ROW_HASH = "_row_hash"
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ def valid_rows(annotated: DataFrame, spec: SilverSpec) -> DataFrame:
         *columns,
         *TECHNICAL_COLUMNS,
         version.alias(RECORD_VERSION),
+        row_hash.alias(ROW_HASH),
         F.coalesce(F.year(month_source), F.lit(0)).alias("year"),
         F.coalesce(F.month(month_source), F.lit(0)).alias("month"),
     )

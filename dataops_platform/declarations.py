@@ -55,6 +55,78 @@ class CleansingSpec(_Strict):
     )
 
 
+Severity = Literal["ERROR", "WARN"]
+
+
+class RuleSpec(_Strict):
+    """Severity of a quality dimension: ERROR checks on silver block gold, WARN checks only report."""
+
+    severity: Severity = "ERROR"
+
+
+class FractionSpec(RuleSpec):
+    """A rule on a fraction of rows: below `min_rows` rows the fraction is reported, never failed."""
+
+    min_rows: int = Field(100, ge=0, description="Below this many rows the check reports but never fails.")
+
+
+class CompletenessSpec(FractionSpec):
+    max_null_fraction: float = Field(0.10, ge=0, le=1, description="Tolerated null fraction per critical column.")
+
+
+class UniquenessSpec(FractionSpec):
+    max_duplicate_fraction: float = Field(0.05, ge=0, le=1, description="Tolerated duplicate fraction in a batch.")
+
+
+class ValiditySpec(FractionSpec):
+    max_failure_fraction: float = Field(0.05, ge=0, le=1, description="Tolerated fraction of rows failing rules.")
+
+
+class ConsistencySpec(FractionSpec):
+    severity: Severity = "WARN"
+    max_orphan_fraction: float = Field(0.05, ge=0, le=1, description="Tolerated fraction of orphan references.")
+
+
+class TimelinessSpec(RuleSpec):
+    severity: Severity = "WARN"
+    max_lag_hours: float = Field(26, gt=0, description="The table must have been updated within this many hours.")
+
+
+class SchemaDriftSpec(RuleSpec):
+    allow_additive: bool = Field(True, description="New columns in incoming files are reported but allowed.")
+    retyped_fraction: float = Field(
+        0.5, gt=0, le=1, description="A column whose values mostly fail to parse is reported as retyped."
+    )
+
+
+class VolumeSpec(RuleSpec):
+    severity: Severity = "WARN"
+    max_sigmas: float = Field(3.0, gt=0, description="Flag a metric further than this many standard deviations.")
+    min_history: int = Field(5, ge=2, description="Materializations needed before anomalies can fail.")
+    history: int = Field(30, ge=2, description="How many recent materializations form the baseline.")
+
+
+class QualitySpec(_Strict):
+    """Per-dimension severities and tolerated failure fractions (defaults: the platform's policy)."""
+
+    completeness: CompletenessSpec = Field(default_factory=CompletenessSpec)
+    uniqueness: UniquenessSpec = Field(default_factory=UniquenessSpec)
+    validity: ValiditySpec = Field(default_factory=ValiditySpec)
+    consistency: ConsistencySpec = Field(default_factory=ConsistencySpec)
+    accuracy: RuleSpec = Field(default_factory=RuleSpec)
+    timeliness: TimelinessSpec = Field(default_factory=TimelinessSpec)
+    schema_drift: SchemaDriftSpec = Field(default_factory=SchemaDriftSpec)
+    volume: VolumeSpec = Field(default_factory=VolumeSpec)
+
+
+class Reference(_Strict):
+    """A foreign key: this column's values should exist in `dataset`.`column`."""
+
+    dataset: str = Field(pattern=NAME_PATTERN)
+    column: str
+    quarantine_orphans: bool = Field(False, description="Send rows with an orphan key to quarantine.")
+
+
 class DatasetDeclaration(_Strict):
     """What a YAML file in datasets/ declares about one source dataset."""
 
@@ -73,6 +145,8 @@ class DatasetDeclaration(_Strict):
     schema_ref: str = Field(alias="schema", pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
     cleansing: CleansingSpec = Field(default_factory=CleansingSpec)
     future_tolerance_hours: int = Field(48, ge=0)
+    references: dict[str, Reference] = Field(default_factory=dict)
+    quality: QualitySpec = Field(default_factory=QualitySpec)
     _source_text: str = PrivateAttr("")
 
     @field_validator("owners")
@@ -94,7 +168,11 @@ class DatasetDeclaration(_Strict):
             "pii_columns": self.pii_columns,
             "cleansing.lowercase": self.cleansing.lowercase,
             "cleansing.values": list(self.cleansing.values),
+            "references": list(self.references),
         }
+        unique = list(self.contract.unique)
+        if unique and unique != list(self.primary_key):
+            raise ValueError(f"field 'primary_key': {self.primary_key} differs from the schema's unique key {unique}")
         for field_name, names in referenced.items():
             missing = [n for n in names if n not in columns]
             if missing:
@@ -150,7 +228,8 @@ def load_declaration(path: Path) -> DatasetDeclaration:
 
 
 def load_declarations(directories: tuple[Path, ...] | list[Path]) -> list[DatasetDeclaration]:
-    """All declarations in the given folders, sorted by name; duplicate names are an error."""
+    """All declarations in the given folders, sorted by name; duplicate names and references
+    to undeclared datasets or columns are errors."""
     found: dict[str, tuple[Path, DatasetDeclaration]] = {}
     for directory in directories:
         for path in sorted(Path(directory).glob("*.yaml")):
@@ -160,4 +239,11 @@ def load_declarations(directories: tuple[Path, ...] | list[Path]) -> list[Datase
                     f"{path}: field 'name': dataset {declaration.name!r} is already declared in {found[declaration.name][0]}"
                 )
             found[declaration.name] = (path, declaration)
+    for path, declaration in found.values():
+        for column, ref in declaration.references.items():
+            target = found.get(ref.dataset)
+            if target is None or ref.column not in target[1].columns:
+                raise DeclarationError(
+                    f"{path}: field 'references.{column}': {ref.dataset}.{ref.column} is not a declared dataset column"
+                )
     return [found[name][1] for name in sorted(found)]

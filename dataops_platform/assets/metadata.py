@@ -19,6 +19,7 @@ TECHNICAL_COLUMN_DOCS = {
     "month": ("int", "Delta partition: month of the partition column (0 when missing)."),
     "_corrupt_record": ("string", "The raw line when the record could not be split into columns."),
     "_reasons": ("array<string>", "Every rule the row failed, with the offending value."),
+    "_failed_rules": ("array<string>", "Names of the rules the row failed (as in the validity check)."),
 }
 
 
@@ -49,7 +50,7 @@ def raw_text_schema(contract: TableContract, pii: list[str] | tuple[str, ...] = 
         ]
         + [
             TableColumn(name=n, type=TECHNICAL_COLUMN_DOCS[n][0], description=TECHNICAL_COLUMN_DOCS[n][1])
-            for n in ("_corrupt_record", "_bronze_file", "_ingestion_date", "_reasons")
+            for n in ("_corrupt_record", "_bronze_file", "_ingestion_date", "_reasons", "_failed_rules")
         ]
     )
 

@@ -16,10 +16,13 @@ from dagster import (
 from dagster_pyspark import LazyPySparkResource
 
 from dataops_platform.assets import metadata as meta
+from dataops_platform.assets.check_results import check_result, check_spec, log_failures
 from dataops_platform.assets.keys import bronze_key, quarantine_key, silver_key
 from dataops_platform.declarations import DatasetDeclaration
 from dataops_platform.pipeline import silver as silver_step
+from dataops_platform.quality import checks as checks_module
 from dataops_platform.quality import rules as rules_module
+from dataops_platform.quality import silver_checks
 from dataops_platform.storage import bronze_reader, delta
 from dataops_platform.storage.resource import LakeResource
 from dataops_platform.transforms import silver as silver_transforms
@@ -68,9 +71,16 @@ def silver_assets(declaration: DatasetDeclaration, partitions: PartitionsDefinit
         },
     )
 
+    quality = declaration.quality
+    check_specs = [
+        check_spec(silver_key(name), check, getattr(quality, _DIMENSION.get(check, check)).severity)
+        for check in silver_checks.INLINE_CHECKS
+    ]
+
     @multi_asset(
         name=f"silver_{name}",
         specs=[silver_spec, quarantine_spec],
+        check_specs=check_specs,
         partitions_def=partitions,
         backfill_policy=BackfillPolicy.single_run(),
         pool=f"delta_silver_{name}",
@@ -92,7 +102,16 @@ def silver_assets(declaration: DatasetDeclaration, partitions: PartitionsDefinit
                 f"{outcome.duplicates_removed} duplicates removed, merge {outcome.merge_metrics}"
             )
             outcomes.append(outcome)
-        yield MaterializeResult(asset_key=silver_key(name), metadata=_silver_metadata(outcomes, delta.row_count(lake.silver_uri(name), lake.storage_options)))
+        history = _volume_history(context, silver_key(name), quality.volume.history)
+        per_day = []
+        for outcome in outcomes:
+            per_day.append(
+                silver_checks.silver_checks(declaration, outcome, lake.silver_uri(name), history, lake.storage_options)
+            )
+            history.insert(0, silver_checks.volume_metrics(outcome))
+        results = [checks_module.combine(list(same)) for same in zip(*per_day)]
+        table_rows = delta.row_count(lake.silver_uri(name), lake.storage_options)
+        yield MaterializeResult(asset_key=silver_key(name), metadata=_silver_metadata(outcomes, table_rows))
         yield MaterializeResult(
             asset_key=quarantine_key(name),
             metadata={
@@ -101,8 +120,26 @@ def silver_assets(declaration: DatasetDeclaration, partitions: PartitionsDefinit
                 "delta_version": outcomes[-1].quarantine_version if outcomes else -1,
             },
         )
+        log_failures(context.log, silver_key(name), results)
+        for result in results:
+            yield check_result(silver_key(name), result)
 
     return _silver
+
+
+_DIMENSION = {"volume_anomaly": "volume"}  # check name -> quality spec field, where they differ
+
+
+def _volume_history(context: AssetExecutionContext, key, limit: int) -> list[dict[str, float]]:
+    """Volume metrics of the asset's recent materializations, newest first."""
+    records = context.instance.fetch_materializations(key, limit=limit).records
+    history = []
+    for record in records:
+        metadata = record.asset_materialization.metadata if record.asset_materialization else {}
+        values = {m: metadata[m].value for m in silver_checks.VOLUME_METRICS if m in metadata}
+        if values:
+            history.append(values)
+    return history
 
 
 def _silver_metadata(outcomes: list[silver_step.SilverOutcome], table_rows: int) -> dict:

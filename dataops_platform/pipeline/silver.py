@@ -1,4 +1,5 @@
-"""Silver step: bronze files of one ingestion date -> silver Delta table + quarantine table."""
+"""Silver step: bronze files of one ingestion date -> silver Delta table + quarantine table,
+with the figures every quality check needs, gathered in one pass over the data."""
 
 from __future__ import annotations
 
@@ -6,10 +7,16 @@ import datetime as dt
 import time
 from dataclasses import dataclass, field
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from dataops_platform.declarations import DatasetDeclaration
+from dataops_platform.quality.masking import mask_row
+from dataops_platform.quality.reconciliation import count_all
+from dataops_platform.quality.rules import RAW_PREFIX
+from dataops_platform.quality.table_stats import rows_for_ingestion_date
 from dataops_platform.storage import delta
 from dataops_platform.storage.bronze import BronzeStore
 from dataops_platform.storage.bronze_reader import ReadReport, read_bronze_files
@@ -25,6 +32,7 @@ from dataops_platform.transforms.silver import (
 )
 
 SILVER_PARTITION_COLUMNS = ["year", "month"]
+SAMPLES_PER_RULE = 3
 
 
 def silver_spec(declaration: DatasetDeclaration) -> SilverSpec:
@@ -42,12 +50,13 @@ def silver_spec(declaration: DatasetDeclaration) -> SilverSpec:
 
 @dataclass
 class SilverOutcome:
-    """Counts of one silver partition. Every row read is accounted for:
+    """Figures of one silver partition. Every row read is accounted for:
     rows_read = rows_quarantined + duplicates_removed + rows_inserted + rows_updated + rows_already_current
     (already current: the table holds the same row, or a later version of it)."""
 
     ingestion_date: dt.date
     bronze_files: list[str] = field(default_factory=list)
+    source_records: int = 0  # records in the bronze files, counted without Spark
     rows_read: int = 0
     rows_valid: int = 0
     rows_quarantined: int = 0
@@ -55,6 +64,11 @@ class SilverOutcome:
     rows_unique: int = 0
     rows_inserted: int = 0
     rows_updated: int = 0
+    quarantine_rows_for_day: int = 0
+    rule_failures: dict[str, int] = field(default_factory=dict)
+    rule_descriptions: dict[str, str] = field(default_factory=dict)
+    non_null_values: dict[str, int] = field(default_factory=dict)  # per column, before parsing
+    samples: dict[str, list[dict]] = field(default_factory=dict)  # per failing rule, PII masked
     merge_metrics: dict = field(default_factory=dict)
     silver_version: int | None = None
     quarantine_version: int | None = None
@@ -64,6 +78,25 @@ class SilverOutcome:
     @property
     def rows_already_current(self) -> int:
         return self.rows_unique - self.rows_inserted - self.rows_updated
+
+    @property
+    def parse_failures(self) -> dict[str, int]:
+        return {name[: -len("_parses")]: n for name, n in self.rule_failures.items() if name.endswith("_parses")}
+
+
+def failing_samples(rejected: pa.Table, columns: list[str], pii: list[str], limit: int = SAMPLES_PER_RULE) -> dict:
+    """Up to `limit` quarantined rows per failed rule, PII masked."""
+    if rejected.num_rows == 0:
+        return {}
+    rules = rejected.column("_failed_rules").combine_chunks()
+    names, parents = pc.list_flatten(rules), pc.list_parent_indices(rules)
+    samples: dict[str, list[dict]] = {}
+    for name, parent in zip(names.to_pylist(), parents.to_pylist()):
+        bucket = samples.setdefault(name, [])
+        if len(bucket) < limit:
+            row = {c: rejected.column(c)[parent].as_py() for c in [*columns, "_reasons"]}
+            bucket.append(mask_row(row, pii))
+    return samples
 
 
 def process_silver_day(
@@ -78,22 +111,30 @@ def process_silver_day(
     """Read, validate, cleanse, de-duplicate one ingestion date and write both tables."""
     started = time.monotonic()
     spec = silver_spec(declaration)
+    rules = spec.rules()
     bronze_files = store.partition_files(declaration.source, declaration.name, ingestion_date)
+    paths = store.readable_paths(bronze_files)
     outcome = SilverOutcome(ingestion_date, bronze_files=[f.path.name for f in bronze_files])
-    raw, outcome.read_report = read_bronze_files(
-        spark, store.readable_paths(bronze_files), declaration.format, declaration.columns, ingestion_date
-    )
-    annotated = annotate(conform(raw, spec), spec.rules()).persist()
+    outcome.rule_descriptions = {rule.name: rule.description for rule in rules}
+    outcome.source_records = count_all(paths, declaration.format)
+    raw, outcome.read_report = read_bronze_files(spark, paths, declaration.format, declaration.columns, ingestion_date)
+    annotated = annotate(conform(raw, spec), rules).persist()
     try:
-        totals = annotated.agg(
-            F.count(F.lit(1)).alias("rows"), F.count(F.when(F.size("_errors") == 0, 1)).alias("valid")
-        ).first()
-        outcome.rows_read, outcome.rows_valid = int(totals["rows"]), int(totals["valid"])
-        outcome.rows_quarantined = outcome.rows_read - outcome.rows_valid
+        figures = annotated.agg(
+            F.count(F.lit(1)).alias("_rows"),
+            F.count(F.when(F.size("_errors") == 0, 1)).alias("_valid"),
+            *[F.count(F.when(rule.failed, 1)).alias(rule.name) for rule in rules],
+            *[F.count(RAW_PREFIX + c).alias(RAW_PREFIX + c) for c in declaration.columns],
+        ).first().asDict()
         unique = deduplicate(valid_rows(annotated, spec), spec).toArrow()
         rejected = quarantined_rows(annotated, spec).toArrow()
     finally:
         annotated.unpersist()
+    outcome.rows_read, outcome.rows_valid = int(figures["_rows"]), int(figures["_valid"])
+    outcome.rows_quarantined = outcome.rows_read - outcome.rows_valid
+    outcome.rule_failures = {rule.name: int(figures[rule.name]) for rule in rules}
+    outcome.non_null_values = {c: int(figures[RAW_PREFIX + c]) for c in declaration.columns}
+    outcome.samples = failing_samples(rejected, declaration.columns, declaration.pii_columns)
     outcome.rows_unique = unique.num_rows
     outcome.duplicates_removed = outcome.rows_valid - outcome.rows_unique
     merged = delta.merge_latest(
@@ -106,5 +147,6 @@ def process_silver_day(
         quarantine_uri, rejected, f"_ingestion_date = '{ingestion_date.isoformat()}'", [], storage_options
     )
     outcome.quarantine_version = replaced.version
+    outcome.quarantine_rows_for_day = rows_for_ingestion_date(quarantine_uri, ingestion_date, storage_options)
     outcome.seconds = time.monotonic() - started
     return outcome

@@ -45,6 +45,7 @@ class TableContract:
     name: str
     description: str
     columns: tuple[ColumnContract, ...]
+    unique: tuple[str, ...] = ()  # the model's Config.unique: the primary key
 
     @property
     def column_names(self) -> list[str]:
@@ -71,4 +72,6 @@ def contract_from_model(model: type) -> TableContract:
         for name, column in schema.columns.items()
     )
     description = (model.__doc__ or "").strip().splitlines()[0] if model.__doc__ else ""
-    return TableContract(name=model.__name__, description=description, columns=columns)
+    unique = schema.unique or ()
+    unique = (unique,) if isinstance(unique, str) else tuple(unique)
+    return TableContract(name=model.__name__, description=description, columns=columns, unique=unique)

@@ -72,22 +72,10 @@ def _length_between(value: Column, s: dict) -> Column:
     return passes
 
 
-def column_rules(column: ColumnContract) -> list[RowRule]:
-    """Parse, not-null and value rules for one column of a conformed DataFrame.
-
-    Expects the typed value in `column.name` and the cleansed raw text in `_raw_<name>`.
-    """
-    name, value, raw = column.name, F.col(column.name), F.col(RAW_PREFIX + column.name)
-    rules = [
-        RowRule(
-            name=f"{name}_parses",
-            column=name,
-            dimension="validity",
-            description=f"`{name}` parses as {column.type_name}",
-            failed=raw.isNotNull() & value.isNull(),
-            reason=F.concat(F.lit(f"{name}: cannot parse '"), _value_text(name), F.lit(f"' as {column.type_name}")),
-        )
-    ]
+def _value_rules(column: ColumnContract, shown: Column, missing: Column) -> list[RowRule]:
+    """Not-null and pandera value rules of one typed column (`shown` is the text in reasons)."""
+    name, value = column.name, F.col(column.name)
+    rules = []
     if not column.nullable:
         rules.append(
             RowRule(
@@ -95,7 +83,7 @@ def column_rules(column: ColumnContract) -> list[RowRule]:
                 column=name,
                 dimension="completeness",
                 description=f"`{name}` is required",
-                failed=raw.isNull(),
+                failed=missing,
                 reason=F.lit(f"{name}: required value is missing"),
             )
         )
@@ -110,9 +98,35 @@ def column_rules(column: ColumnContract) -> list[RowRule]:
                 dimension="validity",
                 description=f"`{name}` satisfies {check.describe()}",
                 failed=value.isNotNull() & ~passes,
-                reason=F.concat(F.lit(f"{name}: value '"), _value_text(name), F.lit(f"' fails {check.describe()}")),
+                reason=F.concat(F.lit(f"{name}: value '"), shown, F.lit(f"' fails {check.describe()}")),
             )
         )
+    return rules
+
+
+def column_rules(column: ColumnContract) -> list[RowRule]:
+    """Parse, not-null and value rules for one column of a conformed DataFrame.
+
+    Expects the typed value in `column.name` and the cleansed raw text in `_raw_<name>`.
+    """
+    name, value, raw = column.name, F.col(column.name), F.col(RAW_PREFIX + column.name)
+    parses = RowRule(
+        name=f"{name}_parses",
+        column=name,
+        dimension="validity",
+        description=f"`{name}` parses as {column.type_name}",
+        failed=raw.isNotNull() & value.isNull(),
+        reason=F.concat(F.lit(f"{name}: cannot parse '"), _value_text(name), F.lit(f"' as {column.type_name}")),
+    )
+    return [parses, *_value_rules(column, _value_text(name), raw.isNull())]
+
+
+def value_rules(contract: TableContract) -> list[RowRule]:
+    """Not-null and value rules of a typed table (e.g. a gold product's output)."""
+    rules = []
+    for column in contract.columns:
+        shown = F.substring(F.col(column.name).cast("string"), 1, 80)
+        rules.extend(_value_rules(column, shown, F.col(column.name).isNull()))
     return rules
 
 

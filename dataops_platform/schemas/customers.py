@@ -29,3 +29,6 @@ class Customers(pa.DataFrameModel):
     updated_at: T.TimestampType() = pa.Field(
         nullable=True, description="Last change of the record in the CRM (UTC); latest wins."
     )
+
+    class Config:
+        unique = ["customer_id"]  # the primary key

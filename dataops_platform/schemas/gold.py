@@ -32,6 +32,9 @@ class Customer360(pa.DataFrameModel):
     )
     as_of_date: T.DateType() = pa.Field(nullable=False, description="The partition date the snapshot is computed for.")
 
+    class Config:
+        unique = ["customer_id", "as_of_date"]
+
 
 class DailyRevenue(pa.DataFrameModel):
     """Completed revenue per day, signup region and channel."""
@@ -42,3 +45,6 @@ class DailyRevenue(pa.DataFrameModel):
     transaction_count: T.LongType() = pa.Field(ge=0, description="Completed transactions.")
     revenue: T.DecimalType(28, 2) = pa.Field(ge=0, description="Sum of completed amounts (USD).")
     distinct_customers: T.LongType() = pa.Field(ge=0, description="Customers with at least one transaction.")
+
+    class Config:
+        unique = ["revenue_date", "region", "channel"]

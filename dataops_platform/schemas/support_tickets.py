@@ -27,3 +27,6 @@ class SupportTickets(pa.DataFrameModel):
         nullable=True, isin=["email", "phone", "chat"], description="How the customer reached support."
     )
     subject: T.StringType() = pa.Field(nullable=True, description="Ticket subject line.")
+
+    class Config:
+        unique = ["ticket_id"]  # the primary key

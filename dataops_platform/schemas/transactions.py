@@ -26,3 +26,6 @@ class Transactions(pa.DataFrameModel):
     status: T.StringType() = pa.Field(
         nullable=True, isin=STATUSES, description="Payment status; only `completed` counts as spend."
     )
+
+    class Config:
+        unique = ["transaction_id"]  # the primary key

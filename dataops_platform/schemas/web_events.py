@@ -21,3 +21,6 @@ class WebEvents(pa.DataFrameModel):
     event_type: T.StringType() = pa.Field(nullable=True, isin=EVENT_TYPES, description="Kind of interaction.")
     page: T.StringType() = pa.Field(nullable=True, description="Page path or app screen.")
     device: T.StringType() = pa.Field(nullable=True, isin=DEVICES, description="Device class.")
+
+    class Config:
+        unique = ["event_id"]  # the primary key

@@ -68,9 +68,10 @@ def conform(raw: DataFrame, spec: SilverSpec) -> DataFrame:
 
 
 def annotate(conformed: DataFrame, rules: list[RowRule]) -> DataFrame:
-    """Add `_errors`: the reasons (possibly none) each row fails the rules."""
+    """Add `_errors` (the reasons each row fails, possibly none) and `_failed_rules` (their names)."""
     reasons = F.array(*[F.when(rule.failed, rule.reason) for rule in rules])
-    return conformed.withColumn("_errors", F.array_compact(reasons))
+    names = F.array(*[F.when(rule.failed, F.lit(rule.name)) for rule in rules])
+    return conformed.withColumn("_errors", F.array_compact(reasons)).withColumn("_failed_rules", F.array_compact(names))
 
 
 def valid_rows(annotated: DataFrame, spec: SilverSpec) -> DataFrame:
@@ -99,6 +100,7 @@ def quarantined_rows(annotated: DataFrame, spec: SilverSpec) -> DataFrame:
         "_corrupt_record",
         *TECHNICAL_COLUMNS,
         F.col("_errors").alias("_reasons"),
+        "_failed_rules",
     )
 
 

@@ -1,0 +1,55 @@
+"""The inline quality checks of a silver table, computed from one run's figures.
+
+Consistency (which reads another table) and freshness (which runs on a schedule) live in
+their own checks; everything here comes from the single pass of the silver step plus a
+few column reads of the Delta table.
+"""
+
+from __future__ import annotations
+
+from dataops_platform.declarations import DatasetDeclaration
+from dataops_platform.pipeline.silver import SilverOutcome
+from dataops_platform.quality import checks
+from dataops_platform.quality.checks import CheckOutcome
+from dataops_platform.quality.table_stats import key_counts, null_counts
+
+INLINE_CHECKS = ("completeness", "uniqueness", "validity", "accuracy", "schema_drift", "volume_anomaly")
+VOLUME_METRICS = ("rows_read", "duration_seconds", "rows_quarantined")
+
+
+def volume_metrics(outcome: SilverOutcome) -> dict[str, float]:
+    """The figures the volume-anomaly check compares with history (also reported as metadata)."""
+    return {"rows_read": outcome.rows_read, "duration_seconds": round(outcome.seconds, 3),
+            "rows_quarantined": outcome.rows_quarantined}
+
+
+def silver_checks(
+    declaration: DatasetDeclaration,
+    outcome: SilverOutcome,
+    silver_uri: str,
+    history: list[dict[str, float]],
+    storage_options=None,
+) -> list[CheckOutcome]:
+    """Every inline check of one silver partition, in INLINE_CHECKS order."""
+    quality = declaration.quality
+    table_rows, nulls = null_counts(silver_uri, declaration.critical_columns, storage_options)
+    key_rows, distinct_keys = key_counts(silver_uri, declaration.primary_key, storage_options)
+    report = outcome.read_report
+    return [
+        checks.completeness(nulls, table_rows, quality.completeness),
+        checks.uniqueness(outcome.rows_valid, outcome.duplicates_removed, key_rows, distinct_keys, quality.uniqueness),
+        checks.validity(
+            outcome.rule_failures, outcome.rule_descriptions, outcome.rows_read, outcome.rows_quarantined,
+            outcome.samples, quality.validity,
+        ),
+        checks.accuracy(
+            outcome.source_records, outcome.rows_read, outcome.rows_quarantined, outcome.quarantine_rows_for_day,
+            outcome.duplicates_removed, outcome.rows_inserted, outcome.rows_updated, outcome.rows_already_current,
+            quality.accuracy,
+        ),
+        checks.schema_drift(
+            report.extra_columns, report.missing_columns, outcome.parse_failures, outcome.non_null_values,
+            quality.schema_drift,
+        ),
+        checks.volume_anomaly(volume_metrics(outcome), history, quality.volume),
+    ]

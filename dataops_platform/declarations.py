@@ -170,9 +170,6 @@ class DatasetDeclaration(_Strict):
             "cleansing.values": list(self.cleansing.values),
             "references": list(self.references),
         }
-        unique = list(self.contract.unique)
-        if unique and unique != list(self.primary_key):
-            raise ValueError(f"field 'primary_key': {self.primary_key} differs from the schema's unique key {unique}")
         for field_name, names in referenced.items():
             missing = [n for n in names if n not in columns]
             if missing:
@@ -180,6 +177,9 @@ class DatasetDeclaration(_Strict):
                     f"field '{field_name}': column(s) {missing} not in schema {self.schema_ref} "
                     f"(columns: {sorted(columns)})"
                 )
+        unique = list(self.contract.unique)
+        if unique and unique != list(self.primary_key):
+            raise ValueError(f"field 'primary_key': {self.primary_key} differs from the schema's unique key {unique}")
         return self
 
     @cached_property

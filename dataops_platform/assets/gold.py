@@ -19,7 +19,6 @@ from dataops_platform.assets.keys import gold_key, silver_key
 from dataops_platform.pipeline import gold as gold_step
 from dataops_platform.quality.contract import contract_from_model
 from dataops_platform.schemas.gold import Customer360, DailyRevenue
-from dataops_platform.storage import delta
 from dataops_platform.storage.resource import LakeResource
 from dataops_platform.transforms import gold as gold_transforms
 
@@ -101,14 +100,14 @@ def gold_asset(product_name: str, partitions: PartitionsDefinition, lake_root: s
         silver_uris = {name: lake.silver_uri(name) for name in product.inputs}
         uri = lake.gold_uri(product_name)
         outcomes = [
-            gold_step.build_gold_day(spark.spark_session, product, silver_uris, uri, day, lake.storage_options)
+            gold_step.build_gold_day(spark.spark_session, product, silver_uris, uri, day, lake.tables)
             for day in meta.partition_dates(context)
         ]
         for outcome in outcomes:
             context.log.info(f"{product_name} as of {outcome.as_of}: {outcome.rows} rows (Delta v{outcome.version})")
         return MaterializeResult(
             metadata={
-                "dagster/row_count": delta.row_count(uri, lake.storage_options),
+                "dagster/row_count": lake.tables.row_count(uri),
                 "rows_written": sum(o.rows for o in outcomes),
                 "as_of_dates": ", ".join(str(o.as_of) for o in outcomes),
                 "delta_version": outcomes[-1].version if outcomes else -1,

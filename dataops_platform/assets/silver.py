@@ -95,27 +95,28 @@ def silver_assets(declaration: DatasetDeclaration, partitions: PartitionsDefinit
                 day,
                 lake.silver_uri(name),
                 lake.quarantine_uri(name),
-                lake.storage_options,
+                lake.tables,
             )
             context.log.info(
                 f"{name} {day}: {outcome.rows_read} rows read, {outcome.rows_quarantined} quarantined, "
-                f"{outcome.duplicates_removed} duplicates removed, merge {outcome.merge_metrics}"
+                f"{outcome.duplicates_removed} duplicates removed, {outcome.rows_inserted} inserted, "
+                f"{outcome.rows_updated} updated"
             )
             outcomes.append(outcome)
         history = _volume_history(context, silver_key(name), quality.volume.history)
         per_day = []
         for outcome in outcomes:
             per_day.append(
-                silver_checks.silver_checks(declaration, outcome, lake.silver_uri(name), history, lake.storage_options)
+                silver_checks.silver_checks(declaration, outcome, lake.silver_uri(name), history, lake.tables)
             )
             history.insert(0, silver_checks.volume_metrics(outcome))
         results = [checks_module.combine(list(same)) for same in zip(*per_day)]
-        table_rows = delta.row_count(lake.silver_uri(name), lake.storage_options)
+        table_rows = lake.tables.row_count(lake.silver_uri(name))
         yield MaterializeResult(asset_key=silver_key(name), metadata=_silver_metadata(outcomes, table_rows))
         yield MaterializeResult(
             asset_key=quarantine_key(name),
             metadata={
-                "dagster/row_count": delta.row_count(lake.quarantine_uri(name), lake.storage_options),
+                "dagster/row_count": lake.tables.row_count(lake.quarantine_uri(name)),
                 "rows_quarantined": sum(o.rows_quarantined for o in outcomes),
                 "delta_version": outcomes[-1].quarantine_version if outcomes else -1,
             },

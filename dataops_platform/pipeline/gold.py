@@ -8,7 +8,7 @@ from typing import Callable
 
 from pyspark.sql import DataFrame, SparkSession
 
-from dataops_platform.storage import delta
+from dataops_platform.pipeline.tables import Tables
 from dataops_platform.transforms import gold
 
 
@@ -54,17 +54,16 @@ def build_gold_day(
     silver_uris: dict[str, str],
     gold_uri: str,
     as_of: dt.date,
-    storage_options: delta.StorageOptions = None,
+    tables: Tables,
 ) -> GoldOutcome:
     """Rebuild the rows of one as-of date; other dates stay as they are."""
-    missing = [name for name in product.inputs if not delta.table_exists(silver_uris[name], storage_options)]
+    missing = [name for name in product.inputs if not tables.exists(silver_uris[name])]
     if missing:
         raise RuntimeError(
             f"{product.name} needs silver tables {missing}, which do not exist yet: materialize them first"
         )
-    inputs = [delta.read_table(spark, silver_uris[name], storage_options) for name in product.inputs]
-    table = product.build(*inputs, as_of).toArrow()
-    result = delta.replace_where(
-        gold_uri, table, f"{product.date_column} = '{as_of.isoformat()}'", list(product.partition_by), storage_options
-    )
-    return GoldOutcome(as_of=as_of, rows=table.num_rows, version=result.version)
+    inputs = [tables.read(spark, silver_uris[name]) for name in product.inputs]
+    output = product.build(*inputs, as_of)
+    predicate = f"{product.date_column} = '{as_of.isoformat()}'"
+    result = tables.replace_where(gold_uri, output, predicate, list(product.partition_by))
+    return GoldOutcome(as_of=as_of, rows=result.source_rows, version=result.version)

@@ -7,17 +7,14 @@ import datetime as dt
 import time
 from dataclasses import dataclass, field
 
-import pyarrow as pa
-import pyarrow.compute as pc
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from dataops_platform.declarations import DatasetDeclaration
 from dataops_platform.quality.masking import mask_row
 from dataops_platform.quality.reconciliation import count_all
 from dataops_platform.quality.rules import RAW_PREFIX
-from dataops_platform.quality.table_stats import rows_for_ingestion_date
-from dataops_platform.storage import delta
+from dataops_platform.pipeline.tables import Tables
 from dataops_platform.storage.bronze import BronzeStore
 from dataops_platform.storage.bronze_reader import ReadReport, read_bronze_files
 from dataops_platform.transforms.silver import (
@@ -69,7 +66,6 @@ class SilverOutcome:
     rule_descriptions: dict[str, str] = field(default_factory=dict)
     non_null_values: dict[str, int] = field(default_factory=dict)  # per column, before parsing
     samples: dict[str, list[dict]] = field(default_factory=dict)  # per failing rule, PII masked
-    merge_metrics: dict = field(default_factory=dict)
     silver_version: int | None = None
     quarantine_version: int | None = None
     read_report: ReadReport = field(default_factory=ReadReport)
@@ -84,18 +80,16 @@ class SilverOutcome:
         return {name[: -len("_parses")]: n for name, n in self.rule_failures.items() if name.endswith("_parses")}
 
 
-def failing_samples(rejected: pa.Table, columns: list[str], pii: list[str], limit: int = SAMPLES_PER_RULE) -> dict:
-    """Up to `limit` quarantined rows per failed rule, PII masked."""
-    if rejected.num_rows == 0:
-        return {}
-    rules = rejected.column("_failed_rules").combine_chunks()
-    names, parents = pc.list_flatten(rules), pc.list_parent_indices(rules)
+def failing_samples(rejected: DataFrame, columns: list[str], pii: list[str], limit: int = SAMPLES_PER_RULE) -> dict:
+    """Up to `limit` quarantined rows per failed rule, PII masked (one small Spark job)."""
+    exploded = rejected.select(F.explode("_failed_rules").alias("_rule"), *columns, "_reasons")
+    ranked = exploded.withColumn("_n", F.row_number().over(Window.partitionBy("_rule").orderBy(*columns)))
     samples: dict[str, list[dict]] = {}
-    for name, parent in zip(names.to_pylist(), parents.to_pylist()):
-        bucket = samples.setdefault(name, [])
-        if len(bucket) < limit:
-            row = {c: rejected.column(c)[parent].as_py() for c in [*columns, "_reasons"]}
-            bucket.append(mask_row(row, pii))
+    for row in ranked.filter(F.col("_n") <= limit).orderBy("_rule", "_n").collect():
+        record = row.asDict()
+        rule = record.pop("_rule")
+        record.pop("_n")
+        samples.setdefault(rule, []).append(mask_row(record, pii))
     return samples
 
 
@@ -106,7 +100,7 @@ def process_silver_day(
     ingestion_date: dt.date,
     silver_uri: str,
     quarantine_uri: str,
-    storage_options: delta.StorageOptions = None,
+    tables: Tables,
 ) -> SilverOutcome:
     """Read, validate, cleanse, de-duplicate one ingestion date and write both tables."""
     started = time.monotonic()
@@ -126,27 +120,22 @@ def process_silver_day(
             *[F.count(F.when(rule.failed, 1)).alias(rule.name) for rule in rules],
             *[F.count(RAW_PREFIX + c).alias(RAW_PREFIX + c) for c in declaration.columns],
         ).first().asDict()
-        unique = deduplicate(valid_rows(annotated, spec), spec).toArrow()
-        rejected = quarantined_rows(annotated, spec).toArrow()
+        outcome.rows_read, outcome.rows_valid = int(figures["_rows"]), int(figures["_valid"])
+        outcome.rows_quarantined = outcome.rows_read - outcome.rows_valid
+        outcome.rule_failures = {rule.name: int(figures[rule.name]) for rule in rules}
+        outcome.non_null_values = {c: int(figures[RAW_PREFIX + c]) for c in declaration.columns}
+        rejected = quarantined_rows(annotated, spec)
+        if outcome.rows_quarantined:
+            outcome.samples = failing_samples(rejected, declaration.columns, declaration.pii_columns)
+        unique = deduplicate(valid_rows(annotated, spec), spec)
+        merged = tables.merge_latest(silver_uri, unique, spec.primary_key, RECORD_VERSION, ROW_HASH, SILVER_PARTITION_COLUMNS)
+        replaced = tables.replace_where(quarantine_uri, rejected, f"_ingestion_date = '{ingestion_date.isoformat()}'", [])
     finally:
         annotated.unpersist()
-    outcome.rows_read, outcome.rows_valid = int(figures["_rows"]), int(figures["_valid"])
-    outcome.rows_quarantined = outcome.rows_read - outcome.rows_valid
-    outcome.rule_failures = {rule.name: int(figures[rule.name]) for rule in rules}
-    outcome.non_null_values = {c: int(figures[RAW_PREFIX + c]) for c in declaration.columns}
-    outcome.samples = failing_samples(rejected, declaration.columns, declaration.pii_columns)
-    outcome.rows_unique = unique.num_rows
+    outcome.rows_unique = merged.source_rows
     outcome.duplicates_removed = outcome.rows_valid - outcome.rows_unique
-    merged = delta.merge_latest(
-        silver_uri, unique, spec.primary_key, RECORD_VERSION, ROW_HASH, SILVER_PARTITION_COLUMNS, storage_options
-    )
-    outcome.merge_metrics, outcome.silver_version = merged.metrics, merged.version
-    outcome.rows_inserted = int(merged.metrics.get("num_target_rows_inserted", 0))
-    outcome.rows_updated = int(merged.metrics.get("num_target_rows_updated", 0))
-    replaced = delta.replace_where(
-        quarantine_uri, rejected, f"_ingestion_date = '{ingestion_date.isoformat()}'", [], storage_options
-    )
+    outcome.silver_version, outcome.rows_inserted, outcome.rows_updated = merged.version, merged.inserted, merged.updated
     outcome.quarantine_version = replaced.version
-    outcome.quarantine_rows_for_day = rows_for_ingestion_date(quarantine_uri, ingestion_date, storage_options)
+    outcome.quarantine_rows_for_day = tables.rows_for_ingestion_date(quarantine_uri, ingestion_date)
     outcome.seconds = time.monotonic() - started
     return outcome

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataops_platform.declarations import DatasetDeclaration
 from dataops_platform.pipeline.silver import SilverOutcome
+from dataops_platform.pipeline.tables import Tables
 from dataops_platform.quality import checks
 from dataops_platform.quality.checks import CheckOutcome
-from dataops_platform.quality.table_stats import key_counts, null_counts
 
 INLINE_CHECKS = ("completeness", "uniqueness", "validity", "accuracy", "schema_drift", "volume_anomaly")
 VOLUME_METRICS = ("rows_read", "duration_seconds", "rows_quarantined")
@@ -28,12 +28,12 @@ def silver_checks(
     outcome: SilverOutcome,
     silver_uri: str,
     history: list[dict[str, float]],
-    storage_options=None,
+    tables: Tables,
 ) -> list[CheckOutcome]:
     """Every inline check of one silver partition, in INLINE_CHECKS order."""
     quality = declaration.quality
-    table_rows, nulls = null_counts(silver_uri, declaration.critical_columns, storage_options)
-    key_rows, distinct_keys = key_counts(silver_uri, declaration.primary_key, storage_options)
+    table_rows, nulls = tables.null_counts(silver_uri, declaration.critical_columns)
+    key_rows, distinct_keys = tables.key_counts(silver_uri, declaration.primary_key)
     report = outcome.read_report
     return [
         checks.completeness(nulls, table_rows, quality.completeness),

@@ -29,6 +29,13 @@ class LakeResource(ConfigurableResource):
         """delta-rs storage options (None for local folders)."""
         return None
 
+    @property
+    def tables(self) -> "DeltaRsTables":
+        """Delta table I/O for the pipeline steps (delta-rs through Arrow)."""
+        from dataops_platform.pipeline.tables import DeltaRsTables
+
+        return DeltaRsTables(self.storage_options)
+
     def silver_uri(self, dataset: str) -> str:
         return str(self.layout.silver_table(dataset))
 

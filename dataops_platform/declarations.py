@@ -87,9 +87,17 @@ class ConsistencySpec(FractionSpec):
     max_orphan_fraction: float = Field(0.05, ge=0, le=1, description="Tolerated fraction of orphan references.")
 
 
-class TimelinessSpec(RuleSpec):
-    severity: Severity = "WARN"
+class TimelinessSpec(_Strict):
+    """Freshness expectation, enforced by a Dagster FreshnessPolicy (FAIL past max, WARN past warn)."""
+
     max_lag_hours: float = Field(26, gt=0, description="The table must have been updated within this many hours.")
+    warn_lag_hours: float | None = Field(None, gt=0, description="Warn when the last update is older than this.")
+
+    @model_validator(mode="after")
+    def _warn_before_fail(self) -> "TimelinessSpec":
+        if self.warn_lag_hours is not None and self.warn_lag_hours >= self.max_lag_hours:
+            raise ValueError("field 'warn_lag_hours' must be smaller than 'max_lag_hours'")
+        return self
 
 
 class SchemaDriftSpec(RuleSpec):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dagster as dg
 
 from dataops_platform.assets.bronze import bronze_asset
+from dataops_platform.assets.consistency import consistency_check
 from dataops_platform.assets.gold import gold_assets
 from dataops_platform.assets.intake import intake_spec
 from dataops_platform.assets.metadata import daily_partitions
@@ -34,6 +35,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     assets += gold_assets(partitions, lake_root)
     return dg.Definitions(
         assets=assets,
+        asset_checks=[consistency_check(d) for d in declarations if d.references],
         resources={
             "spark": spark_resource(settings),
             "lake": LakeResource(lake_root=settings.lake_root, intake_root=settings.intake_root),

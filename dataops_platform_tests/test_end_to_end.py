@@ -42,7 +42,7 @@ def platform(tmp_path_factory, spark):
     intake, lake = root / "intake", root / "lake"
     manifest = demo_data.generate(intake, rows=600, days=len(DAYS), start_date=START, seed=7)
     defs = build_definitions(Settings(intake_root=str(intake), lake_root=str(lake), partitions_start="2026-11-01"))
-    assets = [a for a in defs.assets if isinstance(a, dg.AssetsDefinition)]
+    assets = [a for a in defs.assets if isinstance(a, dg.AssetsDefinition)] + list(defs.asset_checks)
     with dg.instance_for_test() as instance:
         runs = {}
         for day in DAYS:

@@ -15,9 +15,13 @@ from dagster import (
 from dagster_pyspark import LazyPySparkResource
 
 from dataops_platform.assets import metadata as meta
+from dataops_platform.assets.check_results import check_result, check_spec, log_failures
+from dataops_platform.assets.freshness import GOLD_TIMELINESS, freshness_policy
 from dataops_platform.assets.keys import gold_key, silver_key
 from dataops_platform.pipeline import gold as gold_step
+from dataops_platform.quality import checks as checks_module
 from dataops_platform.quality.contract import contract_from_model
+from dataops_platform.quality.gold_checks import GOLD_CHECKS, gold_checks
 from dataops_platform.schemas.gold import Customer360, DailyRevenue
 from dataops_platform.storage.resource import LakeResource
 from dataops_platform.transforms import gold as gold_transforms
@@ -83,11 +87,14 @@ def gold_asset(product_name: str, partitions: PartitionsDefinition, lake_root: s
         group_name="gold",
         partitions_def=partitions,
         backfill_policy=BackfillPolicy.single_run(),
+        check_specs=[check_spec(gold_key(product_name), check, "ERROR") for check in GOLD_CHECKS],
         owners=OWNERS,
         kinds={"spark", "delta"},
         tags=meta.layer_tags("gold", "customer360", bool(PII[product_name])),
         code_version=meta.code_version(gold_transforms, gold_step, model),
+        # gold checks are blocking too, so nothing downstream reads a gold table that failed them
         pool=f"delta_gold_{product_name}",
+        freshness_policy=freshness_policy(GOLD_TIMELINESS),
         metadata={
             "dagster/uri": MetadataValue.path(f"{lake_root}/gold/{product_name}"),
             "dagster/table_name": f"gold.{product_name}",
@@ -96,7 +103,7 @@ def gold_asset(product_name: str, partitions: PartitionsDefinition, lake_root: s
             "partitioned_by": ", ".join(product.partition_by),
         },
     )
-    def _gold(context: AssetExecutionContext, spark: LazyPySparkResource, lake: LakeResource) -> MaterializeResult:
+    def _gold(context: AssetExecutionContext, spark: LazyPySparkResource, lake: LakeResource):
         silver_uris = {name: lake.silver_uri(name) for name in product.inputs}
         uri = lake.gold_uri(product_name)
         outcomes = [
@@ -105,7 +112,7 @@ def gold_asset(product_name: str, partitions: PartitionsDefinition, lake_root: s
         ]
         for outcome in outcomes:
             context.log.info(f"{product_name} as of {outcome.as_of}: {outcome.rows} rows (Delta v{outcome.version})")
-        return MaterializeResult(
+        yield MaterializeResult(
             metadata={
                 "dagster/row_count": lake.tables.row_count(uri),
                 "rows_written": sum(o.rows for o in outcomes),
@@ -113,9 +120,16 @@ def gold_asset(product_name: str, partitions: PartitionsDefinition, lake_root: s
                 "delta_version": outcomes[-1].version if outcomes else -1,
             }
         )
+        results = [checks_module.combine(list(same)) for same in zip(*[gold_checks(o) for o in outcomes])]
+        log_failures(context.log, gold_key(product_name), results)
+        for result in results:
+            yield check_result(gold_key(product_name), result)
 
     return _gold
 
 
+GOLD_PRODUCTS = list(gold_step.PRODUCTS)
+
+
 def gold_assets(partitions: PartitionsDefinition, lake_root: str) -> list[AssetsDefinition]:
-    return [gold_asset(name, partitions, lake_root) for name in gold_step.PRODUCTS]
+    return [gold_asset(name, partitions, lake_root) for name in GOLD_PRODUCTS]

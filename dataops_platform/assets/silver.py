@@ -17,6 +17,7 @@ from dagster_pyspark import LazyPySparkResource
 
 from dataops_platform.assets import metadata as meta
 from dataops_platform.assets.check_results import check_result, check_spec, log_failures
+from dataops_platform.assets.freshness import freshness_policy
 from dataops_platform.assets.keys import bronze_key, quarantine_key, silver_key
 from dataops_platform.declarations import DatasetDeclaration
 from dataops_platform.pipeline import silver as silver_step
@@ -35,15 +36,17 @@ def silver_assets(declaration: DatasetDeclaration, partitions: PartitionsDefinit
     version = meta.code_version(
         silver_transforms, rules_module, silver_step, bronze_reader, delta, declaration.schema_model, declaration.source_text
     )
+    referenced = sorted({r.dataset for r in declaration.references.values() if r.quarantine_orphans})
     silver_spec = AssetSpec(
         key=silver_key(name),
-        deps=[bronze_key(declaration)],
+        deps=[bronze_key(declaration), *[silver_key(d) for d in referenced]],
         description=declaration.description,
         group_name="silver",
         owners=declaration.owners,
         kinds={"spark", "delta"},
         tags=tags,
         code_version=version,
+        freshness_policy=freshness_policy(declaration.quality.timeliness),
         metadata={
             "dagster/uri": MetadataValue.path(f"{lake_root}/silver/{name}"),
             "dagster/table_name": f"silver.{name}",
@@ -96,6 +99,7 @@ def silver_assets(declaration: DatasetDeclaration, partitions: PartitionsDefinit
                 lake.silver_uri(name),
                 lake.quarantine_uri(name),
                 lake.tables,
+                {d: lake.silver_uri(d) for d in referenced},
             )
             context.log.info(
                 f"{name} {day}: {outcome.rows_read} rows read, {outcome.rows_quarantined} quarantined, "

@@ -22,6 +22,7 @@ from dataops_platform.transforms.silver import (
     ROW_HASH,
     SilverSpec,
     annotate,
+    attach_reference_flag,
     conform,
     deduplicate,
     quarantined_rows,
@@ -42,6 +43,7 @@ def silver_spec(declaration: DatasetDeclaration) -> SilverSpec:
         lowercase=list(declaration.cleansing.lowercase),
         value_map={k: dict(v) for k, v in declaration.cleansing.values.items()},
         future_tolerance_hours=declaration.future_tolerance_hours,
+        quarantined_references={c: r.dataset for c, r in declaration.references.items() if r.quarantine_orphans},
     )
 
 
@@ -101,8 +103,12 @@ def process_silver_day(
     silver_uri: str,
     quarantine_uri: str,
     tables: Tables,
+    silver_uri_of: dict[str, str] | None = None,
 ) -> SilverOutcome:
-    """Read, validate, cleanse, de-duplicate one ingestion date and write both tables."""
+    """Read, validate, cleanse, de-duplicate one ingestion date and write both tables.
+
+    `silver_uri_of` maps referenced datasets to their silver tables, for references whose
+    orphans the declaration sends to quarantine."""
     started = time.monotonic()
     spec = silver_spec(declaration)
     rules = spec.rules()
@@ -112,7 +118,16 @@ def process_silver_day(
     outcome.rule_descriptions = {rule.name: rule.description for rule in rules}
     outcome.source_records = count_all(paths, declaration.format)
     raw, outcome.read_report = read_bronze_files(spark, paths, declaration.format, declaration.columns, ingestion_date)
-    annotated = annotate(conform(raw, spec), rules).persist()
+    conformed = conform(raw, spec)
+    for column, dataset in spec.quarantined_references.items():
+        ref = declaration.references[column]
+        parent_uri = (silver_uri_of or {}).get(dataset)
+        if not parent_uri or not tables.exists(parent_uri):
+            raise RuntimeError(
+                f"{declaration.name}.{column} sends orphans to quarantine, so silver {dataset} must exist first"
+            )
+        conformed = attach_reference_flag(conformed, column, tables.read(spark, parent_uri).select(ref.column))
+    annotated = annotate(conformed, rules).persist()
     try:
         figures = annotated.agg(
             F.count(F.lit(1)).alias("_rows"),

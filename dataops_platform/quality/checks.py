@@ -245,7 +245,8 @@ def reconciliation(label: str, expected: float, actual: float, spec: RuleSpec) -
     """A gold total must equal the silver total it is computed from."""
     passed = expected == actual
     summary = f"{label}: gold {actual} {'=' if passed else '!='} silver {expected}"
-    return CheckOutcome("reconciliation", passed, spec.severity, summary, {"measure": label, "silver": expected, "gold": actual})
+    figures = {"measure": label, "silver": float(expected), "gold": float(actual), "difference": float(actual - expected)}
+    return CheckOutcome("reconciliation", passed, spec.severity, summary, figures)
 
 
 def combine(outcomes: list[CheckOutcome]) -> CheckOutcome:

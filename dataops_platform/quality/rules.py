@@ -158,6 +158,22 @@ def malformed_record_rule() -> RowRule:
     )
 
 
+def reference_flag(column: str) -> str:
+    return f"_ref_ok_{column}"
+
+
+def reference_rule(column: str, dataset: str) -> RowRule:
+    """The key must exist in the referenced table (needs `_ref_ok_<column>`, see attach_reference_flag)."""
+    return RowRule(
+        name=f"{column}_references_{dataset}",
+        column=column,
+        dimension="consistency",
+        description=f"`{column}` exists in {dataset}",
+        failed=F.col(column).isNotNull() & ~F.col(reference_flag(column)),
+        reason=F.concat(F.lit(f"{column}: '"), _value_text(column), F.lit(f"' not found in {dataset}")),
+    )
+
+
 def table_rules(contract: TableContract, event_time: str, future_tolerance_hours: int) -> list[RowRule]:
     """All row-level rules of a silver table, in a stable order."""
     rules = [malformed_record_rule()]

@@ -112,3 +112,20 @@ def daily_revenue(transactions: DataFrame, customers: DataFrame, day: dt.date) -
         )
         .select(F.lit(day).alias("revenue_date"), "region", "channel", "transaction_count", "revenue", "distinct_customers")
     )
+
+
+def _sum(df: DataFrame, column: str):
+    return df.agg(F.sum(column).alias("s")).first()["s"] or 0
+
+
+def spend_reconciliation(output: DataFrame, transactions: DataFrame, as_of: dt.date) -> tuple[str, object, object]:
+    """customer_360 total spend vs. completed silver amounts up to `as_of` of the same customers."""
+    completed = _up_to(transactions, "transaction_ts", as_of).filter(F.col("status") == SPEND_STATUS)
+    of_customers = completed.join(output.select("customer_id"), "customer_id", "left_semi")
+    return "total_spend", _sum(of_customers, "amount"), _sum(output, "total_spend")
+
+
+def revenue_reconciliation(output: DataFrame, transactions: DataFrame, day: dt.date) -> tuple[str, object, object]:
+    """daily_revenue revenue vs. completed silver amounts of that day."""
+    completed = transactions.filter((F.to_date("transaction_ts") == F.lit(day)) & (F.col("status") == SPEND_STATUS))
+    return "revenue", _sum(completed, "amount"), _sum(output, "revenue")

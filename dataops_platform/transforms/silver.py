@@ -15,7 +15,7 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from dataops_platform.quality.contract import TableContract
-from dataops_platform.quality.rules import RAW_PREFIX, RowRule, table_rules
+from dataops_platform.quality.rules import RAW_PREFIX, RowRule, reference_flag, reference_rule, table_rules
 
 TECHNICAL_COLUMNS = ["_bronze_file", "_ingestion_date"]
 RECORD_VERSION = "_record_version"
@@ -33,9 +33,11 @@ class SilverSpec:
     lowercase: list[str] = field(default_factory=list)
     value_map: dict[str, dict[str, str]] = field(default_factory=dict)
     future_tolerance_hours: int = 48
+    quarantined_references: dict[str, str] = field(default_factory=dict)  # column -> referenced dataset
 
     def rules(self) -> list[RowRule]:
-        return table_rules(self.contract, self.event_time, self.future_tolerance_hours)
+        rules = table_rules(self.contract, self.event_time, self.future_tolerance_hours)
+        return rules + [reference_rule(column, dataset) for column, dataset in self.quarantined_references.items()]
 
 
 def _cleansed_text(raw: Column, name: str, spec: SilverSpec) -> Column:
@@ -65,6 +67,14 @@ def conform(raw: DataFrame, spec: SilverSpec) -> DataFrame:
     staged = raw.select(*cleansed, *TECHNICAL_COLUMNS, "_corrupt_record")
     typed = [F.col(RAW_PREFIX + c.name).try_cast(c.spark_type).alias(c.name) for c in spec.contract.columns]
     return staged.select(*typed, "*")
+
+
+def attach_reference_flag(conformed: DataFrame, column: str, parent_keys: DataFrame) -> DataFrame:
+    """Add `_ref_ok_<column>`: whether the value exists among `parent_keys` (one column)."""
+    keys = parent_keys.select(F.col(parent_keys.columns[0]).alias("_parent_key")).distinct()
+    keys = keys.withColumn(reference_flag(column), F.lit(True))
+    joined = conformed.join(F.broadcast(keys), conformed[column] == keys["_parent_key"], "left").drop("_parent_key")
+    return joined.withColumn(reference_flag(column), F.coalesce(F.col(reference_flag(column)), F.lit(False)))
 
 
 def annotate(conformed: DataFrame, rules: list[RowRule]) -> DataFrame:

@@ -112,6 +112,12 @@ class VolumeSpec(RuleSpec):
     max_sigmas: float = Field(3.0, gt=0, description="Flag a metric further than this many standard deviations.")
     min_history: int = Field(5, ge=2, description="Materializations needed before anomalies can fail.")
     history: int = Field(30, ge=2, description="How many recent materializations form the baseline.")
+    min_relative_change: float = Field(
+        0.25, ge=0, description="Ignore deviations smaller than this fraction of the mean (noise on stable series)."
+    )
+    min_duration_change_seconds: float = Field(
+        10, ge=0, description="Ignore processing-time deviations smaller than this (scheduling jitter)."
+    )
 
 
 class QualitySpec(_Strict):

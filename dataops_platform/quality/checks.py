@@ -216,8 +216,10 @@ def schema_drift(
 
 
 def volume_anomaly(current: dict[str, float], history: list[dict[str, float]], spec: VolumeSpec) -> CheckOutcome:
-    """Each metric vs. the mean of its recent history; too little history passes with a note."""
+    """Each metric vs. the mean of its recent history: anomalous beyond `max_sigmas` standard
+    deviations (and beyond a noise floor); too little history passes with a note."""
     metrics, flagged = {}, []
+    floors = {"duration_seconds": spec.min_duration_change_seconds}
     for metric, value in sorted(current.items()):
         past = [h[metric] for h in history if h.get(metric) is not None][: spec.history]
         if len(past) < spec.min_history:
@@ -229,7 +231,8 @@ def volume_anomaly(current: dict[str, float], history: list[dict[str, float]], s
         metrics[metric] = {"value": value, "mean": round(mean, 3), "stdev": round(stdev, 3),
                            "sigmas": round(sigmas, 2) if math.isfinite(sigmas) else "inf",
                            "band": [round(low, 3), round(high, 3)], "history": len(past)}
-        if sigmas > spec.max_sigmas:
+        tolerance = max(spec.min_relative_change * abs(mean), floors.get(metric, 0.0))
+        if sigmas > spec.max_sigmas and abs(value - mean) > tolerance:
             flagged.append(metric)
     enough = [m for m, v in metrics.items() if "note" not in v]
     if flagged:

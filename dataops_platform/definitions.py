@@ -35,6 +35,8 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     assets += gold_assets(partitions, lake_root)
     return dg.Definitions(
         assets=assets,
+        # One process per run: all steps share one SparkSession instead of starting a JVM each.
+        executor=dg.in_process_executor,
         asset_checks=[consistency_check(d) for d in declarations if d.references],
         resources={
             "spark": spark_resource(settings),

@@ -15,6 +15,7 @@ import pytest
 from deltalake import DeltaTable
 
 from dataops_platform import demo_data
+from dataops_platform.assets.metadata import STANDARD_KEYS
 from dataops_platform.definitions import build_definitions
 from dataops_platform.settings import Settings
 
@@ -148,3 +149,15 @@ def test_rerunning_a_day_changes_nothing(platform):
     last = gold_before["as_of_date"] == DAYS[-1]
     pd.testing.assert_frame_equal(gold_before[last].reset_index(drop=True),
                                   gold_after[gold_after["as_of_date"] == DAYS[-1]].reset_index(drop=True))
+
+
+def test_tables_report_the_same_metadata_keys(platform):
+    last = platform.runs[DAYS[-1]]
+    tables = [k for k in last if k.split("/")[0] in ("silver", "quarantine", "gold")]
+    assert len(tables) == 10
+    for key in tables:
+        assert set(STANDARD_KEYS) <= set(last[key]), key
+    silver = last["silver/transactions"]
+    assert silver["failed_rows"] == silver["rows_quarantined"] and silver["bytes"] > 0
+    assert silver["partitions_written"] == str(DAYS[-1]) and silver["inputs"]
+    assert last["gold/customer_360"]["inputs"][0].startswith("silver/customers@v")

@@ -1,5 +1,7 @@
 """Gold data products as assets: built from silver, one as-of date per partition."""
 
+import time
+
 
 from dagster import (
     AssetExecutionContext,
@@ -106,21 +108,26 @@ def gold_asset(product_name: str, partitions: PartitionsDefinition, lake_root: s
     def _gold(context: AssetExecutionContext, spark: LazyPySparkResource, lake: LakeResource):
         silver_uris = {name: lake.silver_uri(name) for name in product.inputs}
         uri = lake.gold_uri(product_name)
+        started = time.monotonic()
         outcomes = [
             gold_step.build_gold_day(spark.spark_session, product, silver_uris, uri, day, lake.tables)
             for day in meta.partition_dates(context)
         ]
         for outcome in outcomes:
             context.log.info(f"{product_name} as of {outcome.as_of}: {outcome.rows} rows (Delta v{outcome.version})")
-        yield MaterializeResult(
-            metadata={
-                "dagster/row_count": lake.tables.row_count(uri),
-                "rows_written": sum(o.rows for o in outcomes),
-                "as_of_dates": ", ".join(str(o.as_of) for o in outcomes),
-                "delta_version": outcomes[-1].version if outcomes else -1,
-            }
-        )
         results = [checks_module.combine(list(same)) for same in zip(*[gold_checks(o) for o in outcomes])]
+        yield MaterializeResult(
+            metadata=meta.run_metadata(
+                row_count=lake.tables.row_count(uri),
+                bytes_stored=lake.tables.size_bytes(uri),
+                partitions=[o.as_of for o in outcomes],
+                duration_seconds=time.monotonic() - started,
+                inputs=[f"silver/{name}@v{version}" for name, version in _input_versions(lake, product.inputs)],
+                delta_version=outcomes[-1].version if outcomes else None,
+                failed_rows=sum(o.rows_failed for o in outcomes),
+                rows_written=sum(o.rows for o in outcomes),
+            )
+        )
         log_failures(context.log, gold_key(product_name), results)
         for result in results:
             yield check_result(gold_key(product_name), result)
@@ -129,6 +136,10 @@ def gold_asset(product_name: str, partitions: PartitionsDefinition, lake_root: s
 
 
 GOLD_PRODUCTS = list(gold_step.PRODUCTS)
+
+
+def _input_versions(lake: LakeResource, inputs: tuple[str, ...]) -> list[tuple[str, int]]:
+    return [(name, lake.tables.version(lake.silver_uri(name))) for name in inputs]
 
 
 def gold_assets(partitions: PartitionsDefinition, lake_root: str) -> list[AssetsDefinition]:

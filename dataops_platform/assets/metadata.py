@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import inspect
 
-from dagster import DailyPartitionsDefinition, TableColumn, TableColumnConstraints, TableSchema
+from dagster import DailyPartitionsDefinition, MetadataValue, TableColumn, TableColumnConstraints, TableSchema
 
 from dataops_platform.quality.contract import TableContract
 
@@ -76,3 +76,35 @@ def daily_partitions(start_date: str) -> DailyPartitionsDefinition:
 def partition_dates(context) -> list[dt.date]:
     """The partition dates a run covers (one, or a range under a single-run backfill), sorted."""
     return sorted(dt.date.fromisoformat(key) for key in context.partition_keys)
+
+
+STANDARD_KEYS = (
+    "dagster/row_count", "bytes", "partitions_written", "duration_seconds", "inputs", "delta_version", "failed_rows"
+)
+
+
+def run_metadata(
+    *,
+    row_count: int,
+    bytes_stored: int,
+    partitions: list[dt.date],
+    duration_seconds: float,
+    inputs: list[str],
+    delta_version: int | None,
+    failed_rows: int,
+    **extra,
+) -> dict:
+    """The keys every materialization reports, so history charts line up across assets.
+
+    row_count and bytes describe the table after the run; inputs are the files or table
+    versions the run read; failed_rows the rows it could not accept (quarantined)."""
+    return {
+        "dagster/row_count": row_count,
+        "bytes": bytes_stored,
+        "partitions_written": ", ".join(str(p) for p in partitions),
+        "duration_seconds": round(duration_seconds, 3),
+        "inputs": MetadataValue.json(inputs),
+        "delta_version": -1 if delta_version is None else delta_version,
+        "failed_rows": failed_rows,
+        **extra,
+    }

@@ -115,15 +115,12 @@ def silver_assets(declaration: DatasetDeclaration, partitions: PartitionsDefinit
             )
             history.insert(0, silver_checks.volume_metrics(outcome))
         results = [checks_module.combine(list(same)) for same in zip(*per_day)]
-        table_rows = lake.tables.row_count(lake.silver_uri(name))
-        yield MaterializeResult(asset_key=silver_key(name), metadata=_silver_metadata(outcomes, table_rows))
+        yield MaterializeResult(
+            asset_key=silver_key(name), metadata=_silver_metadata(outcomes, lake.tables, lake.silver_uri(name))
+        )
         yield MaterializeResult(
             asset_key=quarantine_key(name),
-            metadata={
-                "dagster/row_count": lake.tables.row_count(lake.quarantine_uri(name)),
-                "rows_quarantined": sum(o.rows_quarantined for o in outcomes),
-                "delta_version": outcomes[-1].quarantine_version if outcomes else -1,
-            },
+            metadata=_quarantine_metadata(outcomes, lake.tables, lake.quarantine_uri(name)),
         )
         log_failures(context.log, silver_key(name), results)
         for result in results:
@@ -147,24 +144,42 @@ def _volume_history(context: AssetExecutionContext, key, limit: int) -> list[dic
     return history
 
 
-def _silver_metadata(outcomes: list[silver_step.SilverOutcome], table_rows: int) -> dict:
-    total = lambda field: sum(getattr(o, field) for o in outcomes)  # noqa: E731
+def _silver_metadata(outcomes: list[silver_step.SilverOutcome], tables, uri: str) -> dict:
+    def total(field: str) -> int:
+        return sum(getattr(o, field) for o in outcomes)
+
     drift = {
         "extra_columns": {k: v for o in outcomes for k, v in o.read_report.extra_columns.items()},
         "missing_columns": {k: v for o in outcomes for k, v in o.read_report.missing_columns.items()},
         "empty_files": [f for o in outcomes for f in o.read_report.empty_files],
     }
-    return {
-        "dagster/row_count": table_rows,
-        "rows_read": total("rows_read"),
-        "rows_valid": total("rows_valid"),
-        "rows_quarantined": total("rows_quarantined"),
-        "duplicates_removed": total("duplicates_removed"),
-        "rows_inserted": total("rows_inserted"),
-        "rows_updated": total("rows_updated"),
-        "rows_already_current": total("rows_already_current"),
-        "bronze_files_read": MetadataValue.json([f for o in outcomes for f in o.bronze_files]),
-        "file_shape": MetadataValue.json(drift),
-        "delta_version": outcomes[-1].silver_version if outcomes else -1,
-        "duration_seconds": round(sum(o.seconds for o in outcomes), 3),
-    }
+    return meta.run_metadata(
+        row_count=tables.row_count(uri),
+        bytes_stored=tables.size_bytes(uri),
+        partitions=[o.ingestion_date for o in outcomes],
+        duration_seconds=total("seconds"),
+        inputs=[f for o in outcomes for f in o.bronze_files],
+        delta_version=outcomes[-1].silver_version if outcomes else None,
+        failed_rows=total("rows_quarantined"),
+        rows_read=total("rows_read"),
+        rows_valid=total("rows_valid"),
+        rows_quarantined=total("rows_quarantined"),
+        duplicates_removed=total("duplicates_removed"),
+        rows_inserted=total("rows_inserted"),
+        rows_updated=total("rows_updated"),
+        rows_already_current=total("rows_already_current"),
+        file_shape=MetadataValue.json(drift),
+    )
+
+
+def _quarantine_metadata(outcomes: list[silver_step.SilverOutcome], tables, uri: str) -> dict:
+    return meta.run_metadata(
+        row_count=tables.row_count(uri),
+        bytes_stored=tables.size_bytes(uri),
+        partitions=[o.ingestion_date for o in outcomes],
+        duration_seconds=sum(o.seconds for o in outcomes),
+        inputs=[f for o in outcomes for f in o.bronze_files],
+        delta_version=outcomes[-1].quarantine_version if outcomes else None,
+        failed_rows=sum(o.rows_quarantined for o in outcomes),
+        rows_quarantined=sum(o.rows_quarantined for o in outcomes),
+    )

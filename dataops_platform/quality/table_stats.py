@@ -37,3 +37,13 @@ def key_values(uri: str, column: str, storage_options=None) -> pa.Array:
     """Distinct non-null values of one column (e.g. the referenced table's key)."""
     values = _columns(uri, [column], storage_options).column(column)
     return pc.unique(pc.drop_null(values).combine_chunks())
+
+
+def size_bytes(uri: str, storage_options=None) -> int:
+    """Bytes of the data files in the current table version."""
+    actions = pa.table(DeltaTable(uri, storage_options=storage_options).get_add_actions(flatten=True))
+    return int(pc.sum(actions.column("size_bytes")).as_py() or 0) if actions.num_rows else 0
+
+
+def version(uri: str, storage_options=None) -> int:
+    return DeltaTable(uri, storage_options=storage_options).version()

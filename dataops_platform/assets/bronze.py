@@ -4,17 +4,65 @@ from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
     BackfillPolicy,
+    Config,
+    Failure,
     MaterializeResult,
     MetadataValue,
     PartitionsDefinition,
     asset,
 )
+from pydantic import Field
 
 from dataops_platform.assets import metadata as meta
 from dataops_platform.assets.keys import bronze_key, intake_key
 from dataops_platform.declarations import DatasetDeclaration
 from dataops_platform.pipeline import bronze as bronze_step
 from dataops_platform.storage.resource import LakeResource
+
+
+class IntakeObject(Config):
+    key: str = Field(description="Key relative to the intake root.")
+    version: str = Field(description="ETag on S3, size-mtime in a local folder, as the sensor saw it.")
+
+
+class BronzeConfig(Config):
+    files: list[IntakeObject] = Field(
+        default=[],
+        description="Exactly these files, as requested by an intake sensor. Empty: every file of the "
+        "dataset that landed (modification date, UTC) on the partition date.",
+    )
+
+
+def _ingest(
+    context: AssetExecutionContext, config: BronzeConfig, lake: LakeResource, declaration: DatasetDeclaration
+) -> bronze_step.BronzeOutcome:
+    days = meta.partition_dates(context)
+    if not config.files:
+        outcome = bronze_step.BronzeOutcome()
+        for day in days:
+            outcome.add(bronze_step.ingest_day(lake.bronze, lake.bronze.intake, declaration, day))
+        return outcome
+    if len(days) != 1:
+        raise Failure(f"a run with an explicit file list covers one partition, not {len(days)}")
+    return bronze_step.ingest_requested(lake.bronze, declaration, days[0], [(f.key, f.version) for f in config.files])
+
+
+def _metadata(outcome: bronze_step.BronzeOutcome, trigger: str) -> dict:
+    files = [
+        {"file": f.path.name, "source_key": f.metadata["source_key"], "bytes": f.metadata["size_bytes"],
+         "sha256": f.metadata["sha256"]}
+        for f in outcome.ingested
+    ]
+    return {
+        "files_ingested": len(outcome.ingested),
+        "files_already_ingested": len(outcome.already_present),
+        "files_superseded": len(outcome.superseded),
+        "files_failed": MetadataValue.json(outcome.failed),
+        "keys_rejected": MetadataValue.json(outcome.rejected),
+        "bytes_ingested": outcome.bytes_ingested,
+        "files": MetadataValue.json(files),
+        "trigger": trigger,
+    }
 
 
 def bronze_asset(declaration: DatasetDeclaration, partitions: PartitionsDefinition, lake_root: str) -> AssetsDefinition:
@@ -32,33 +80,27 @@ def bronze_asset(declaration: DatasetDeclaration, partitions: PartitionsDefiniti
         kinds={"file"},
         tags=meta.layer_tags("bronze", declaration.domain, bool(declaration.pii_columns)),
         code_version=meta.code_version(bronze_step, declaration.source_text),
+        pool=f"bronze_{name}",  # one writer of the dataset's bronze files and ledger at a time
+        output_required=False,  # a sensor run whose files are all in bronze already records nothing
         metadata={
             "dagster/uri": MetadataValue.path(f"{lake_root}/bronze/source={source}/dataset={name}/"),
             "layout": "ingestion_date=YYYY/MM/DD/<timestamp>_<file> + <file>.metadata.json",
         },
     )
-    def _bronze(context: AssetExecutionContext, lake: LakeResource) -> MaterializeResult:
-        ingested, skipped, rejected = [], [], []
-        for day in meta.partition_dates(context):
-            outcome = bronze_step.ingest_day(lake.bronze, lake.intake_root, declaration, day)
-            ingested += outcome.ingested
-            skipped += outcome.already_present
-            rejected += outcome.rejected
-        for reason in rejected:
+    def _bronze(context: AssetExecutionContext, config: BronzeConfig, lake: LakeResource):
+        outcome = _ingest(context, config, lake, declaration)
+        for reason in outcome.rejected:
             context.log.warning(reason)
-        context.log.info(f"{name}: {len(ingested)} file(s) ingested, {len(skipped)} already in bronze")
-        files = [
-            {"file": f.path.name, "source_key": f.metadata["source_key"], "bytes": f.metadata["size_bytes"], "sha256": f.metadata["sha256"]}
-            for f in ingested
-        ]
-        return MaterializeResult(
-            metadata={
-                "files_ingested": len(ingested),
-                "files_already_ingested": len(skipped),
-                "keys_rejected": MetadataValue.json(rejected),
-                "bytes_ingested": sum(f["bytes"] for f in files),
-                "files": MetadataValue.json(files),
-            }
+        for key in outcome.superseded:
+            context.log.warning(f"{key}: the requested version was overwritten or deleted before it was copied")
+        context.log.info(
+            f"{name}: {len(outcome.ingested)} file(s) ingested, {len(outcome.already_present)} already in bronze"
         )
+        if outcome.ingested or not config.files:
+            yield MaterializeResult(metadata=_metadata(outcome, "sensor" if config.files else "partition date"))
+        else:
+            context.log.info("nothing new: no materialization is recorded, so nothing downstream re-runs")
+        if outcome.failed:  # after the other files are recorded; the intake sensors request these again
+            raise Failure(f"{len(outcome.failed)} file(s) could not be copied: {outcome.failed[:5]}")
 
     return _bronze

@@ -1,18 +1,29 @@
-"""Delta tables through delta-rs (the `deltalake` package) and Arrow.
+"""Delta tables through delta-rs (the `deltalake` package) and Arrow, locally or on S3.
 
-Spark's Delta jars cannot be fetched offline, so the local engine writes Delta with delta-rs
-and reads the table's active Parquet files with Spark. Every write is one Delta commit: a
-crash leaves the previous version intact, and a retry converges.
+Spark's Delta and S3 jars cannot be fetched offline, so the local engine writes Delta with
+delta-rs; it reads a local table's active Parquet files with Spark and an S3 table through
+Arrow. Every write is one Delta commit (a first write creates the empty table first): a crash
+leaves the previous version intact, and a commit that lost a race with a concurrent writer is
+retried (bounded).
 """
 
 from __future__ import annotations
 
+import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pyarrow as pa
 from deltalake import DeltaTable, write_deltalake
+from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
+
+T = TypeVar("T")
+COMMIT_ATTEMPTS = 6
+BACKOFF_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -27,15 +38,44 @@ class WriteResult:
 StorageOptions = dict[str, str] | None
 
 
+def _is_local(uri: str) -> bool:
+    return "://" not in uri or uri.startswith("file://")
+
+
 def table_exists(uri: str, storage_options: StorageOptions = None) -> bool:
-    return DeltaTable.is_deltatable(uri, storage_options=storage_options)
+    # Not DeltaTable.is_deltatable: against an S3 endpoint it can hang until its HTTP timeout.
+    try:
+        DeltaTable(uri, storage_options=storage_options)
+    except TableNotFoundError:
+        return False
+    return True
+
+
+def with_commit_retries(operation: Callable[[], T], attempts: int = COMMIT_ATTEMPTS) -> T:
+    """Run a whole read-modify-commit `operation` again when a concurrent commit beat it."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return operation()
+        except (CommitFailedError, DeltaError) as exc:
+            conflict = isinstance(exc, CommitFailedError) or "already exists" in str(exc)
+            if not conflict or attempt == attempts:
+                raise
+            time.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1) * (1 + random.random()))
+    raise AssertionError("unreachable")
+
+
+def _create_if_missing(uri: str, schema: pa.Schema, partition_by: list[str], storage_options: StorageOptions) -> None:
+    """Create an empty table first, so concurrent first writes become ordinary conflicting commits."""
+    if not table_exists(uri, storage_options):
+        DeltaTable.create(uri, schema=schema, partition_by=partition_by or None, mode="ignore",
+                          storage_options=storage_options)
 
 
 def read_table(spark: SparkSession, uri: str, storage_options: StorageOptions = None) -> DataFrame:
     """The current version of a Delta table as a Spark DataFrame (partition columns included)."""
     table = DeltaTable(uri, storage_options=storage_options)
     files = table.file_uris()
-    if not files:
+    if not files or not _is_local(uri):
         return spark.createDataFrame(table.to_pyarrow_table())
     typed = spark.createDataFrame(pa.schema(table.schema().to_arrow()).empty_table()).schema
     df = spark.read.option("basePath", uri).parquet(*files)
@@ -58,40 +98,44 @@ def merge_latest(
     data: pa.Table,
     keys: list[str],
     version_column: str,
-    content_column: str,
+    content_column: str | None,
     partition_by: list[str],
     storage_options: StorageOptions = None,
 ) -> WriteResult:
     """Upsert on `keys`: insert new keys; replace a row only by a greater `version_column`
-    whose content (`content_column`, a row hash) differs.
+    (and, with `content_column`, only if that column differs: an unchanged row is not rewritten).
 
     Order-independent and idempotent: re-merging the same rows changes nothing.
     """
-    if not table_exists(uri, storage_options):
-        write_deltalake(uri, data, partition_by=partition_by, mode="error", storage_options=storage_options)
-        version = DeltaTable(uri, storage_options=storage_options).version()
-        return WriteResult(version, data.num_rows, {"num_target_rows_inserted": data.num_rows})
     predicate = " AND ".join(f"t.`{k}` = s.`{k}`" for k in keys)
-    metrics = (
-        DeltaTable(uri, storage_options=storage_options)
-        .merge(source=data, predicate=predicate, source_alias="s", target_alias="t")
-        .when_matched_update_all(
-            predicate=f"s.`{version_column}` > t.`{version_column}` AND s.`{content_column}` <> t.`{content_column}`"
+    newer = f"s.`{version_column}` > t.`{version_column}`"
+    if content_column:
+        newer += f" AND s.`{content_column}` <> t.`{content_column}`"
+
+    def merge() -> WriteResult:
+        _create_if_missing(uri, data.schema, partition_by, storage_options)
+        table = DeltaTable(uri, storage_options=storage_options)
+        metrics = (
+            table.merge(source=data, predicate=predicate, source_alias="s", target_alias="t")
+            .when_matched_update_all(predicate=newer)
+            .when_not_matched_insert_all()
+            .execute()
         )
-        .when_not_matched_insert_all()
-        .execute()
-    )
-    written = metrics.get("num_target_rows_inserted", 0) + metrics.get("num_target_rows_updated", 0)
-    return WriteResult(DeltaTable(uri, storage_options=storage_options).version(), written, metrics)
+        written = metrics.get("num_target_rows_inserted", 0) + metrics.get("num_target_rows_updated", 0)
+        return WriteResult(table.version(), written, metrics)
+
+    return with_commit_retries(merge)
 
 
 def replace_where(
     uri: str, data: pa.Table, predicate: str, partition_by: list[str], storage_options: StorageOptions = None
 ) -> WriteResult:
     """Atomically replace the rows matching `predicate` with `data` (all of which must match it)."""
-    options = {"partition_by": partition_by, "storage_options": storage_options}
-    if not table_exists(uri, storage_options):
-        write_deltalake(uri, data, mode="error", **options)
-    else:
-        write_deltalake(uri, data, mode="overwrite", predicate=predicate, **options)
-    return WriteResult(DeltaTable(uri, storage_options=storage_options).version(), data.num_rows, {})
+
+    def replace() -> WriteResult:
+        _create_if_missing(uri, data.schema, partition_by, storage_options)
+        write_deltalake(uri, data, mode="overwrite", predicate=predicate, partition_by=partition_by or None,
+                        storage_options=storage_options)
+        return WriteResult(DeltaTable(uri, storage_options=storage_options).version(), data.num_rows, {})
+
+    return with_commit_retries(replace)

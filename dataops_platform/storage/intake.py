@@ -1,61 +1,51 @@
-"""List the files waiting in the intake location for a dataset."""
+"""The files waiting in the intake location (a local folder or an S3 prefix) for a dataset."""
 
 from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from dataops_platform.storage.keys import UnsafeKeyError, check_relative_key
+from dataops_platform.storage.objects import LocalObjectStore, ObjectInfo, ObjectStore
+
+IntakeFile = ObjectInfo  # a file in the intake location, identified by its key and version
 
 
-@dataclass(frozen=True)
-class IntakeFile:
-    """A file in the intake location, identified by its key and version."""
+def as_store(location: str | Path | ObjectStore) -> ObjectStore:
+    """A store for a local folder given as a path (stores pass through)."""
+    return location if isinstance(location, ObjectStore) else LocalObjectStore(location)
 
-    key: str  # relative to the intake root, '/'-separated
-    path: Path
-    size: int
-    modified: dt.datetime  # UTC
 
-    @property
-    def version(self) -> str:
-        """Changes whenever the content may have changed (an overwrite is a new version)."""
-        return f"{self.size}-{int(self.modified.timestamp() * 1_000_000)}"
+def matches(key: str, prefix: str, pattern: str) -> bool:
+    """True if `key` is a file under `prefix` (at any depth) whose name matches `pattern`."""
+    return key.startswith(prefix) and not key.endswith("/") and fnmatch.fnmatch(key.rsplit("/", 1)[-1], pattern)
 
-    @property
-    def landing_date(self) -> dt.date:
-        return self.modified.date()
+
+def safety_problem(key: str) -> str | None:
+    """Why a key cannot be ingested (unsafe as a path), or None."""
+    try:
+        check_relative_key(key)
+    except UnsafeKeyError as exc:
+        return str(exc)
+    return None
 
 
 def list_intake_files(
-    intake_root: str | Path, prefix: str, pattern: str, landing_date: dt.date | None = None
+    intake: str | Path | ObjectStore, prefix: str, pattern: str, landing_date: dt.date | None = None
 ) -> tuple[list[IntakeFile], list[str]]:
-    """Files under `prefix` whose name matches `pattern` (optionally landed on one date).
+    """Files under `prefix` whose name matches `pattern` (optionally landed on one UTC date).
 
+    Lists the whole prefix: for manual runs; sensors use bounded listing (sensors/listing.py).
     Returns (files, rejected) where `rejected` explains keys that were skipped as unsafe.
     """
-    root = Path(intake_root)
-    folder = root / prefix
     files, rejected = [], []
-    if not folder.is_dir():
-        return files, rejected
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames.sort()
-        for filename in sorted(filenames):
-            path = Path(dirpath) / filename
-            if not fnmatch.fnmatch(filename, pattern) or path.is_symlink():
-                continue
-            key = path.relative_to(root).as_posix()
-            try:
-                check_relative_key(key)
-            except UnsafeKeyError as exc:
-                rejected.append(str(exc))
-                continue
-            stat = path.stat()
-            modified = dt.datetime.fromtimestamp(stat.st_mtime, tz=dt.timezone.utc)
-            if landing_date is None or modified.date() == landing_date:
-                files.append(IntakeFile(key=key, path=path, size=stat.st_size, modified=modified))
+    for info in as_store(intake).iter_objects(prefix):
+        if not matches(info.key, prefix, pattern):
+            continue
+        problem = safety_problem(info.key)
+        if problem:
+            rejected.append(problem)
+        elif landing_date is None or info.landing_date == landing_date:
+            files.append(info)
     return files, rejected

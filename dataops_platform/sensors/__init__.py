@@ -1,0 +1,1 @@
+"""Sensors: intake (listing, SQS), automation, alerts."""

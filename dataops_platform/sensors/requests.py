@@ -1,0 +1,70 @@
+"""What the intake sensors ask for: one bronze run per dataset, ingestion date and batch of files.
+
+Files found together are batched into one run per dataset and ingestion date (the UTC date of
+the request); the run's config lists each file's key and version, and the bronze asset copies
+exactly those. The run_key is derived from the file identities and the cursor's tick counter,
+so a tick evaluated again from the same cursor (after a crash) asks for the same runs, which
+the instance then skips; a file requested again later (a retry) gets a new run_key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+import dagster as dg
+
+from dataops_platform.assets.bronze import BronzeConfig, IntakeObject
+from dataops_platform.declarations import DatasetDeclaration
+from dataops_platform.storage.intake import matches
+
+MAX_FILES_PER_RUN = 1000
+
+
+@dataclass(frozen=True)
+class IngestTarget:
+    """A dataset's ingest job, and how to ask it to copy a list of files."""
+
+    declaration: DatasetDeclaration
+    job: dg.UnresolvedAssetJobDefinition
+    op_name: str
+
+    @classmethod
+    def build(cls, declaration: DatasetDeclaration, bronze: dg.AssetsDefinition) -> IngestTarget:
+        job = dg.define_asset_job(
+            f"ingest_{declaration.name}",
+            selection=dg.AssetSelection.assets(bronze),
+            description=f"Copy `{declaration.name}` intake files into bronze (started by the intake sensors).",
+        )
+        return cls(declaration, job, bronze.op.name)
+
+    def accepts(self, key: str) -> bool:
+        return matches(key, self.declaration.intake.prefix, self.declaration.intake.pattern)
+
+    def run_requests(self, files: list[tuple[str, str]], now: float, seq: int, trigger: str) -> list[dg.RunRequest]:
+        """One run per MAX_FILES_PER_RUN (key, version) files, for the ingestion date of `now`."""
+        day = dt.datetime.fromtimestamp(now, dt.timezone.utc).date().isoformat()
+        files = sorted(set(files))
+        requests = []
+        for start in range(0, len(files), MAX_FILES_PER_RUN):
+            batch = files[start : start + MAX_FILES_PER_RUN]
+            digest = hashlib.sha256("\n".join(f"{k}\t{v}" for k, v in batch).encode()).hexdigest()[:16]
+            config = BronzeConfig(files=[IntakeObject(key=k, version=v) for k, v in batch])
+            requests.append(
+                dg.RunRequest(
+                    run_key=f"{trigger}:{self.declaration.name}:{day}:{seq}:{digest}",
+                    job_name=self.job.name,
+                    partition_key=day,
+                    run_config=dg.RunConfig(ops={self.op_name: config}),
+                    tags={"dataops/trigger": trigger, "dataops/dataset": self.declaration.name,
+                          "dataops/files": str(len(batch))},
+                )
+            )
+        return requests
+
+
+def sensor_result(requests: list[dg.RunRequest], cursor: str, skip_reason: str) -> dg.SensorResult:
+    if requests:
+        return dg.SensorResult(run_requests=requests, cursor=cursor)
+    return dg.SensorResult(skip_reason=skip_reason, cursor=cursor)

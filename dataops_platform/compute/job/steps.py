@@ -1,0 +1,145 @@
+"""A silver or gold step for the partition dates of one run: the pipeline step per date, the
+quality checks, and the materializations to report, as plain data.
+
+The local engine calls these from the asset, the job entrypoint from a Databricks (or local)
+process, so both report the same figures under the same metadata keys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from pyspark.sql import SparkSession
+
+from dataops_platform.compute.job import metadata
+from dataops_platform.declarations import DatasetDeclaration
+from dataops_platform.pipeline import gold as gold_step
+from dataops_platform.pipeline import silver as silver_step
+from dataops_platform.pipeline.tables import Tables
+from dataops_platform.quality import checks, silver_checks
+from dataops_platform.quality.checks import CheckOutcome
+from dataops_platform.quality.gold_checks import gold_checks
+from dataops_platform.storage.bronze import BronzeStore
+
+Key = tuple[str, ...]
+
+
+class Lake(Protocol):
+    """Where the tables are (the LakeResource, or the job's view of the same lake)."""
+
+    @property
+    def bronze(self) -> BronzeStore: ...
+    @property
+    def tables(self) -> Tables: ...
+    def silver_uri(self, dataset: str) -> str: ...
+    def quarantine_uri(self, dataset: str) -> str: ...
+    def gold_uri(self, product: str) -> str: ...
+
+
+class Log(Protocol):
+    def info(self, msg: str) -> Any: ...
+    def warning(self, msg: str) -> Any: ...
+    def error(self, msg: str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Materialization:
+    asset_key: Key
+    metadata: dict[str, Any]  # plain values; dicts and lists are reported as JSON
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    asset_key: Key
+    outcome: CheckOutcome
+
+
+@dataclass
+class StepResult:
+    """What a step reports, in order: materializations, then check results."""
+
+    materializations: list[Materialization] = field(default_factory=list)
+    checks: list[CheckReport] = field(default_factory=list)
+
+
+def quarantine_references(declaration: DatasetDeclaration) -> list[str]:
+    """Datasets whose silver table must exist first: references that quarantine orphans."""
+    return sorted({r.dataset for r in declaration.references.values() if r.quarantine_orphans})
+
+
+def log_failures(log: Log, asset: str, outcomes: list[CheckOutcome]) -> None:
+    """A failed check says why in the run log too (ERROR checks block downstream assets)."""
+    for outcome in outcomes:
+        if not outcome.passed:
+            blocking = "blocking " if outcome.severity == "ERROR" else ""
+            message = f"{blocking}check {asset}:{outcome.name} failed: {outcome.summary}"
+            (log.error if blocking else log.warning)(message)
+
+
+def _with_checks(result: StepResult, key: Key, per_date: list[list[CheckOutcome]], log: Log) -> StepResult:
+    combined = [checks.combine(list(same)) for same in zip(*per_date)]
+    log_failures(log, "/".join(key), combined)
+    result.checks = [CheckReport(key, outcome) for outcome in combined]
+    return result
+
+
+def run_silver(
+    spark: SparkSession,
+    lake: Lake,
+    declaration: DatasetDeclaration,
+    days: list[dt.date],
+    history: list[dict[str, float]],
+    log: Log,
+) -> StepResult:
+    """Silver and quarantine for each date, then the inline checks (history: newest first)."""
+    name = declaration.name
+    parents = {d: lake.silver_uri(d) for d in quarantine_references(declaration)}
+    outcomes = []
+    for day in days:
+        outcome = silver_step.process_silver_day(
+            spark, lake.bronze, declaration, day, lake.silver_uri(name), lake.quarantine_uri(name), lake.tables, parents
+        )
+        log.info(
+            f"{name} {day}: {outcome.rows_read} rows read, {outcome.rows_quarantined} quarantined, "
+            f"{outcome.duplicates_removed} duplicates removed, {outcome.rows_inserted} inserted, "
+            f"{outcome.rows_updated} updated"
+        )
+        outcomes.append(outcome)
+    history, per_date = list(history), []
+    for outcome in outcomes:
+        per_date.append(silver_checks.silver_checks(declaration, outcome, lake.silver_uri(name), history, lake.tables))
+        history.insert(0, silver_checks.volume_metrics(outcome))
+    result = StepResult([
+        Materialization(("silver", name), metadata.silver(outcomes, lake.tables, lake.silver_uri(name))),
+        Materialization(("quarantine", name), metadata.quarantine(outcomes, lake.tables, lake.quarantine_uri(name))),
+    ])
+    return _with_checks(result, ("silver", name), per_date, log)
+
+
+def run_gold(spark: SparkSession, lake: Lake, product_name: str, days: list[dt.date], log: Log) -> StepResult:
+    """One gold product for each as-of date, then its checks."""
+    product = gold_step.PRODUCTS[product_name]
+    silver_uris = {name: lake.silver_uri(name) for name in product.inputs}
+    missing = [name for name, silver in silver_uris.items() if not lake.tables.exists(silver)]
+    if missing:  # e.g. the first files of some datasets have not reached silver yet: wait, do not fail
+        log.warning(f"{product_name} not built: silver {missing} does not exist yet; it will run when they do")
+        return StepResult()
+    uri, started = lake.gold_uri(product_name), time.monotonic()
+    outcomes = [gold_step.build_gold_day(spark, product, silver_uris, uri, day, lake.tables) for day in days]
+    for outcome in outcomes:
+        log.info(f"{product_name} as of {outcome.as_of}: {outcome.rows} rows (Delta v{outcome.version})")
+    figures = metadata.run_metadata(
+        row_count=lake.tables.row_count(uri),
+        bytes_stored=lake.tables.size_bytes(uri),
+        partitions=[o.as_of for o in outcomes],
+        duration_seconds=time.monotonic() - started,
+        inputs=[f"silver/{name}@v{lake.tables.version(silver_uri)}" for name, silver_uri in silver_uris.items()],
+        delta_version=outcomes[-1].version if outcomes else None,
+        failed_rows=sum(o.rows_failed for o in outcomes),
+        rows_written=sum(o.rows for o in outcomes),
+    )
+    result = StepResult([Materialization(("gold", product_name), figures)])
+    return _with_checks(result, ("gold", product_name), [gold_checks(o) for o in outcomes], log)

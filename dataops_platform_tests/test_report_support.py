@@ -1,0 +1,84 @@
+"""Shared by the observability tests (alerts, catalog, report); holds no tests itself.
+
+`observed` is one real Dagster instance, built once per test session: five normal days of
+transactions through bronze and silver, then a day whose volume spikes and 15% of whose rows
+have a negative amount (validity fails, a blocking ERROR check; volume_anomaly fails, a WARN
+check), and a run that fails with an exception whose message holds a secret.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from types import SimpleNamespace
+
+import dagster as dg
+import pytest
+
+from dataops_platform.definitions import build_definitions
+from dataops_platform.observability.settings import AlertSettings
+from dataops_platform.settings import Settings
+
+START = dt.date(2026, 11, 10)
+NORMAL_ROWS = [150, 160, 145, 155, 150]
+DEFECT_ROWS, DEFECT_BAD = 600, 90
+FAKE_SECRET = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY"  # set as AWS_SECRET_ACCESS_KEY by the tests
+_CACHE: dict[str, SimpleNamespace] = {}
+
+
+def write_transactions(intake: Path, day: dt.date, count: int, bad: int = 0) -> None:
+    """`count` rows landed on `day`; the last `bad` of them have a negative amount."""
+    folder = intake / "payments" / "transactions"
+    folder.mkdir(parents=True, exist_ok=True)
+    first = (day - START).days * 10_000
+    lines = ["transaction_id,customer_id,transaction_ts,amount,channel,status"]
+    lines += [
+        f"T{first + i:010d},C{i % 50:07d},{day}T10:00:00Z,{'-' if i >= count - bad else ''}12.50,online,completed"
+        for i in range(count)
+    ]
+    path = folder / f"transactions_{day}.csv"
+    path.write_text("\n".join(lines) + "\n")
+    noon = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.timezone.utc).timestamp()
+    os.utime(path, (noon, noon))
+
+
+@dg.asset(key=["ops", "nightly_export"])
+def failing_export() -> None:
+    raise RuntimeError(f"export refused: credentials {FAKE_SECRET} rejected")
+
+
+def _build(root: Path) -> SimpleNamespace:
+    intake, lake, home = root / "intake", root / "lake", root / "dagster_home"
+    home.mkdir(parents=True)
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")  # also read by DagsterInstance.get()
+    settings = Settings(intake_root=str(intake), lake_root=str(lake), partitions_start="2026-11-01",
+                        alerts=AlertSettings(alerts_file=str(root / "alerts.jsonl")))
+    defs = build_definitions(settings)
+    assets = [a for a in defs.assets if isinstance(a, dg.AssetsDefinition)
+              and any(k.to_user_string() in ("bronze/transactions", "silver/transactions") for k in a.keys)]
+    instance = dg.DagsterInstance.from_config(str(home))
+    days = [START + dt.timedelta(days=i) for i in range(len(NORMAL_ROWS) + 1)]
+    results = []
+    for day, rows in zip(days, NORMAL_ROWS + [DEFECT_ROWS]):
+        write_transactions(intake, day, rows, bad=DEFECT_BAD if rows == DEFECT_ROWS else 0)
+        results.append(dg.materialize(assets, partition_key=day.isoformat(), resources=defs.resources,
+                                      instance=instance, raise_on_error=False))
+    failed = dg.materialize([failing_export], instance=instance, raise_on_error=False)
+    return SimpleNamespace(root=root, home=home, settings=settings, defs=defs, instance=instance, days=days,
+                           results=results, defect_run=results[-1], failed_run=failed)
+
+
+def point_env_at(world: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make `Settings.from_env()` and `DagsterInstance.get()` (the CLI's view) see the shared instance."""
+    monkeypatch.setenv("DAGSTER_HOME", str(world.home))
+    monkeypatch.setenv("DATAOPS_INTAKE_ROOT", world.settings.intake_root)
+    monkeypatch.setenv("DATAOPS_LAKE_ROOT", world.settings.lake_root)
+
+
+@pytest.fixture(scope="session")
+def observed(tmp_path_factory, spark) -> SimpleNamespace:
+    """The shared instance (built on first use; every test module importing this shares it)."""
+    if "world" not in _CACHE:
+        _CACHE["world"] = _build(tmp_path_factory.mktemp("observed"))
+    return _CACHE["world"]

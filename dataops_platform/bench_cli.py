@@ -1,0 +1,35 @@
+"""`dataops bench ...`: the benchmarks of the checkout's top-level bench/ folder.
+
+bench/ is not part of the installed package (it measures the platform, it is not the
+platform), so this command only works from a source checkout. Every argument after `bench`
+goes to `python -m bench` unchanged (`dataops bench --help` lists them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+CHECKOUT = Path(__file__).resolve().parents[1]
+
+
+def _bench(args: argparse.Namespace) -> int:
+    if not (CHECKOUT / "bench" / "run.py").is_file():
+        print(f"dataops bench: no bench/ folder next to the package in {CHECKOUT} (needs a source checkout)",
+              file=sys.stderr)
+        return 2
+    if str(CHECKOUT) not in sys.path:
+        sys.path.insert(0, str(CHECKOUT))
+    from bench.run import main
+
+    return main(args.bench_args)
+
+
+def add_bench_command(commands) -> None:
+    """Registers `bench` on the `dataops` sub-command parsers."""
+    # "+" prefix: every "--option" after `bench` is left for bench's own parser
+    bench = commands.add_parser("bench", add_help=False, prefix_chars="+",
+                                help="benchmarks against baselines (see bench/README.md)")
+    bench.add_argument("bench_args", nargs=argparse.REMAINDER)
+    bench.set_defaults(handler=_bench)

@@ -8,6 +8,9 @@ import json
 import sys
 from pathlib import Path
 
+from dataops_platform.bench_cli import add_bench_command
+from dataops_platform.cli_databricks import add_parser as add_databricks_parser
+from dataops_platform.observability.cli import register as register_observability
 from dataops_platform.settings import Settings
 
 
@@ -43,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--force", action="store_true", help="regenerate even if demo data exists")
     demo.add_argument("--quiet", action="store_true")
     demo.set_defaults(handler=_demo_data)
+    add_databricks_parser(commands)
+    add_bench_command(commands)  # source checkouts only: runs bench/ (see bench/README.md)
+    register_observability(commands)  # alerts [--last N], catalog export [--out DIR], quality report [--out FILE]
     return parser
 
 

@@ -223,7 +223,7 @@ class DatasetDeclaration(_Strict):
 def load_declaration(path: Path) -> DatasetDeclaration:
     """Parse and validate one YAML declaration; errors name the file and the field."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise DeclarationError(f"{path}: cannot read YAML: {exc}") from exc
     if not isinstance(raw, dict):

@@ -13,9 +13,15 @@ from dataops_platform.assets.consistency import consistency_check
 from dataops_platform.assets.gold import gold_assets
 from dataops_platform.assets.intake import intake_spec
 from dataops_platform.assets.metadata import daily_partitions
+from dataops_platform.assets.report import quality_report_asset
 from dataops_platform.assets.silver import silver_assets
+from dataops_platform.compute.databricks import compute_resource
 from dataops_platform.compute.spark import spark_resource
 from dataops_platform.declarations import load_declarations
+from dataops_platform.sensors.alerts import alert_sensors
+from dataops_platform.sensors.automation import automation_sensor
+from dataops_platform.sensors.intake import intake_sensors
+from dataops_platform.sensors.requests import IngestTarget
 from dataops_platform.settings import Settings
 from dataops_platform.storage.resource import LakeResource
 
@@ -26,21 +32,38 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     partitions = daily_partitions(settings.partitions_start)
     lake_root = settings.lake_root
     assets: list = []
+    targets: list[IngestTarget] = []
     for declaration in declarations:
+        bronze = bronze_asset(declaration, partitions, lake_root)
         assets += [
             intake_spec(declaration, settings.intake_root),
-            bronze_asset(declaration, partitions, lake_root),
+            bronze,
             silver_assets(declaration, partitions, lake_root),
         ]
+        targets.append(IngestTarget.build(declaration, bronze))
     assets += gold_assets(partitions, lake_root)
+    assets.append(quality_report_asset(settings))
     return dg.Definitions(
         assets=assets,
         # One process per run: all steps share one SparkSession instead of starting a JVM each.
         executor=dg.in_process_executor,
         asset_checks=[consistency_check(d) for d in declarations if d.references],
+        jobs=[target.job for target in targets],
+        sensors=[
+            *intake_sensors(targets, settings.intake_listing_seconds, settings.intake_queue_url),
+            automation_sensor(),
+            *alert_sensors(settings.alerts),
+        ],
         resources={
             "spark": spark_resource(settings),
-            "lake": LakeResource(lake_root=settings.lake_root, intake_root=settings.intake_root),
+            "compute": compute_resource(settings),
+            "lake": LakeResource(
+                lake_root=settings.lake_root,
+                intake_root=settings.intake_root,
+                endpoint_url=settings.aws_endpoint_url,
+                region=settings.aws_region,
+                cache_dir=settings.cache_dir or None,
+            ),
         },
     )
 

@@ -2,6 +2,7 @@
 
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey, MetadataValue
 
+from dataops_platform.compute.job import steps
 from dataops_platform.quality.checks import CHECK_DESCRIPTIONS, CheckOutcome
 
 
@@ -35,8 +36,4 @@ def check_result(asset_key: AssetKey, outcome: CheckOutcome) -> AssetCheckResult
 
 def log_failures(log, asset_key: AssetKey, outcomes: list[CheckOutcome]) -> None:
     """A failed check says why in the run log too (ERROR checks block downstream assets)."""
-    for outcome in outcomes:
-        if not outcome.passed:
-            blocking = "blocking " if outcome.severity == "ERROR" else ""
-            message = f"{blocking}check {asset_key.to_user_string()}:{outcome.name} failed: {outcome.summary}"
-            (log.error if blocking else log.warning)(message)
+    steps.log_failures(log, asset_key.to_user_string(), outcomes)

@@ -1,13 +1,9 @@
 """Gold data products as assets: built from silver, one as-of date per partition."""
 
-import time
-
-
 from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
     BackfillPolicy,
-    MaterializeResult,
     MetadataValue,
     PartitionsDefinition,
     TableColumnDep,
@@ -17,13 +13,14 @@ from dagster import (
 from dagster_pyspark import LazyPySparkResource
 
 from dataops_platform.assets import metadata as meta
-from dataops_platform.assets.check_results import check_result, check_spec, log_failures
+from dataops_platform.assets.automation import gold_condition
+from dataops_platform.assets.check_results import check_spec
 from dataops_platform.assets.freshness import GOLD_TIMELINESS, freshness_policy
 from dataops_platform.assets.keys import gold_key, silver_key
+from dataops_platform.compute.databricks import ComputeResource
 from dataops_platform.pipeline import gold as gold_step
-from dataops_platform.quality import checks as checks_module
 from dataops_platform.quality.contract import contract_from_model
-from dataops_platform.quality.gold_checks import GOLD_CHECKS, gold_checks
+from dataops_platform.quality.gold_checks import GOLD_CHECKS
 from dataops_platform.schemas.gold import Customer360, DailyRevenue
 from dataops_platform.storage.resource import LakeResource
 from dataops_platform.transforms import gold as gold_transforms
@@ -84,6 +81,8 @@ def gold_asset(product_name: str, partitions: PartitionsDefinition, lake_root: s
 
     @asset(
         key=gold_key(product_name),
+        automation_condition=gold_condition(),
+        output_required=False,  # no output while a silver input does not exist yet
         deps=[silver_key(name) for name in product.inputs],
         description=DESCRIPTIONS[product_name],
         group_name="gold",
@@ -103,43 +102,17 @@ def gold_asset(product_name: str, partitions: PartitionsDefinition, lake_root: s
             "dagster/column_schema": meta.table_schema(contract_from_model(model), PII[product_name]),
             "dagster/column_lineage": column_lineage(product_name),
             "partitioned_by": ", ".join(product.partition_by),
+            "primary_key": ", ".join(contract_from_model(model).unique),
         },
     )
-    def _gold(context: AssetExecutionContext, spark: LazyPySparkResource, lake: LakeResource):
-        silver_uris = {name: lake.silver_uri(name) for name in product.inputs}
-        uri = lake.gold_uri(product_name)
-        started = time.monotonic()
-        outcomes = [
-            gold_step.build_gold_day(spark.spark_session, product, silver_uris, uri, day, lake.tables)
-            for day in meta.partition_dates(context)
-        ]
-        for outcome in outcomes:
-            context.log.info(f"{product_name} as of {outcome.as_of}: {outcome.rows} rows (Delta v{outcome.version})")
-        results = [checks_module.combine(list(same)) for same in zip(*[gold_checks(o) for o in outcomes])]
-        yield MaterializeResult(
-            metadata=meta.run_metadata(
-                row_count=lake.tables.row_count(uri),
-                bytes_stored=lake.tables.size_bytes(uri),
-                partitions=[o.as_of for o in outcomes],
-                duration_seconds=time.monotonic() - started,
-                inputs=[f"silver/{name}@v{version}" for name, version in _input_versions(lake, product.inputs)],
-                delta_version=outcomes[-1].version if outcomes else None,
-                failed_rows=sum(o.rows_failed for o in outcomes),
-                rows_written=sum(o.rows for o in outcomes),
-            )
-        )
-        log_failures(context.log, gold_key(product_name), results)
-        for result in results:
-            yield check_result(gold_key(product_name), result)
+    def _gold(context: AssetExecutionContext, spark: LazyPySparkResource, lake: LakeResource, compute: ComputeResource):
+        # the step (compute.job.steps) runs in this process or, through Dagster Pipes, in a job
+        yield from compute.gold(context, spark, lake, product_name)
 
     return _gold
 
 
 GOLD_PRODUCTS = list(gold_step.PRODUCTS)
-
-
-def _input_versions(lake: LakeResource, inputs: tuple[str, ...]) -> list[tuple[str, int]]:
-    return [(name, lake.tables.version(lake.silver_uri(name))) for name in inputs]
 
 
 def gold_assets(partitions: PartitionsDefinition, lake_root: str) -> list[AssetsDefinition]:

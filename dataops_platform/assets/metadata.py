@@ -6,8 +6,9 @@ import datetime as dt
 import hashlib
 import inspect
 
-from dagster import DailyPartitionsDefinition, MetadataValue, TableColumn, TableColumnConstraints, TableSchema
+from dagster import DailyPartitionsDefinition, TableColumn, TableColumnConstraints, TableSchema
 
+from dataops_platform.compute.job.metadata import run_metadata  # noqa: F401 (plain values; the job reports them too)
 from dataops_platform.quality.contract import TableContract
 
 TECHNICAL_COLUMN_DOCS = {
@@ -32,7 +33,9 @@ def table_schema(
             name=c.name,
             type=c.type_name,
             description=(c.description + (" [PII]" if c.name in pii else "")).strip(),
-            constraints=TableColumnConstraints(nullable=c.nullable, other=c.constraints()),
+            constraints=TableColumnConstraints(
+                nullable=c.nullable, unique=contract.unique == (c.name,), other=c.constraints()
+            ),
             tags={"pii": ""} if c.name in pii else {},
         )
         for c in contract.columns
@@ -45,7 +48,12 @@ def raw_text_schema(contract: TableContract, pii: list[str] | tuple[str, ...] = 
     """Quarantine tables keep every declared column as raw text."""
     return TableSchema(
         columns=[
-            TableColumn(name=c.name, type="string", description=f"Raw text of `{c.name}`." + (" [PII]" if c.name in pii else ""))
+            TableColumn(
+                name=c.name,
+                type="string",
+                description=f"Raw text of `{c.name}`." + (" [PII]" if c.name in pii else ""),
+                tags={"pii": ""} if c.name in pii else {},
+            )
             for c in contract.columns
         ]
         + [
@@ -81,30 +89,3 @@ def partition_dates(context) -> list[dt.date]:
 STANDARD_KEYS = (
     "dagster/row_count", "bytes", "partitions_written", "duration_seconds", "inputs", "delta_version", "failed_rows"
 )
-
-
-def run_metadata(
-    *,
-    row_count: int,
-    bytes_stored: int,
-    partitions: list[dt.date],
-    duration_seconds: float,
-    inputs: list[str],
-    delta_version: int | None,
-    failed_rows: int,
-    **extra,
-) -> dict:
-    """The keys every materialization reports, so history charts line up across assets.
-
-    row_count and bytes describe the table after the run; inputs are the files or table
-    versions the run read; failed_rows the rows it could not accept (quarantined)."""
-    return {
-        "dagster/row_count": row_count,
-        "bytes": bytes_stored,
-        "partitions_written": ", ".join(str(p) for p in partitions),
-        "duration_seconds": round(duration_seconds, 3),
-        "inputs": MetadataValue.json(inputs),
-        "delta_version": -1 if delta_version is None else delta_version,
-        "failed_rows": failed_rows,
-        **extra,
-    }

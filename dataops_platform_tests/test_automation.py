@@ -104,6 +104,12 @@ def test_the_deployed_instance_lets_one_run_at_a_time_write_a_pool(tmp_path):
     """deploy/dagster.yaml: pools default to a limit of 1, across runs in separate processes."""
     (tmp_path / "dagster.yaml").write_text((REPO / "deploy" / "dagster.yaml").read_text())
     (tmp_path / "ready").mkdir()
+    # A pool's slots are created on its first claim; two claims racing on a brand-new SQLite
+    # instance can both succeed (a cold-start race, noted in the README). Create them first, as
+    # any earlier run would have.
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        assert instance.event_log_storage.initialize_concurrency_limit_to_default("delta_silver_x")
+        assert instance.event_log_storage.get_concurrency_info("delta_silver_x").slot_count == 1
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
     runs = [subprocess.Popen([sys.executable, "-c", POOL_RUN], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True) for _ in range(2)]

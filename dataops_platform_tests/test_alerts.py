@@ -22,7 +22,7 @@ from dataops_platform.observability.destinations import AlertsFile, Dispatcher
 from dataops_platform.observability.redact import Redactor
 from dataops_platform.observability.settings import AlertSettings
 from dataops_platform.sensors.alerts import check_failure_alert_sensor, run_failure_alert_sensor
-from dataops_platform_tests.test_report_support import DEFECT_BAD, DEFECT_ROWS, FAKE_SECRET, observed  # noqa: F401
+from dataops_platform_tests.report_support import DEFECT_BAD, DEFECT_ROWS, FAKE_SECRET, observed  # noqa: F401
 
 REGION = "us-east-1"
 WEBHOOK_TOKEN = "T0DATAOPS/B0ALERTS/s3cr3tW3bh00kT0k3n"

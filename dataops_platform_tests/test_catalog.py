@@ -14,7 +14,7 @@ from dataops_platform.definitions import build_definitions
 from dataops_platform.observability.catalog import build_catalog, catalog_gaps, export_catalog
 from dataops_platform.observability.cli import catalog_export
 from dataops_platform.settings import Settings
-from dataops_platform_tests.test_report_support import observed, point_env_at  # noqa: F401
+from dataops_platform_tests.report_support import observed, point_env_at  # noqa: F401
 
 
 @pytest.fixture(scope="module")

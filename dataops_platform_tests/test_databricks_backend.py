@@ -10,7 +10,6 @@ import sys
 import types
 from types import SimpleNamespace
 
-import dagster as dg
 import pytest
 
 from dataops_platform.compute import databricks_task

@@ -9,7 +9,7 @@ from deltalake import DeltaTable
 
 from dataops_platform.pipeline.silver import process_silver_day
 from dataops_platform.quality.consistency import orphan_counts
-from dataops_platform.quality.silver_checks import silver_checks
+from dataops_platform.quality.silver_checks import silver_checks, table_figures
 from dataops_platform.transforms.silver import annotate, attach_reference_flag, conform, quarantined_rows
 from dataops_platform.pipeline.silver import silver_spec
 from dataops_platform_tests.quality_helpers import declaration, land_and_ingest, tables
@@ -55,7 +55,7 @@ def test_rule_failures_are_counted_exactly_and_rows_quarantined(spark, lake_dirs
     assert rejected["T0000000011"]["_bronze_file"].endswith("_t.csv") and rejected["T0000000011"]["_ingestion_date"] == DAY
     assert [s["transaction_id"] for s in outcome.samples["amount_greater_than_or_equal_to"]] == ["T0000000011", "T0000000012"]
 
-    results = {c.name: c for c in silver_checks(decl, outcome, silver, [], tables())}
+    results = {c.name: c for c in silver_checks(decl, outcome, table_figures(decl, silver, tables()), [])}
     assert results["accuracy"].passed and results["accuracy"].metadata["unaccounted"] == 0
     assert results["validity"].metadata["rows_failed"] == 5
     assert results["validity"].passed  # 16 rows: below min_rows, the 31% is reported, not enforced
@@ -72,7 +72,7 @@ def test_schema_drift_new_missing_and_retyped_columns(spark, lake_dirs):
     decl, outcome, silver, _ = run_day(spark, lake_dirs, "transactions", {"a.csv": reordered, "b.csv": retyped})
     assert outcome.read_report.extra_columns == {next(iter(outcome.read_report.extra_columns)): ["coupon"]}
     assert list(outcome.read_report.missing_columns.values()) == [["channel"]]
-    drift = {c.name: c for c in silver_checks(decl, outcome, silver, [], tables())}["schema_drift"]
+    drift = {c.name: c for c in silver_checks(decl, outcome, table_figures(decl, silver, tables()), [])}["schema_drift"]
     assert not drift.passed
     assert drift.metadata["added_columns"] == ["coupon"] and drift.metadata["missing_columns"] == ["channel"]
     assert drift.metadata["retyped_columns"]["amount"] == {"unparsable": 12, "non_null": 24, "fraction": 0.5}

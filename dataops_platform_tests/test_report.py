@@ -21,7 +21,7 @@ from dataops_platform.observability.report import build_report
 from dataops_platform.observability.report_html import render
 from dataops_platform.quality.checks import volume_anomaly
 from dataops_platform_tests.quality_helpers import declaration
-from dataops_platform_tests.test_report_support import (  # noqa: F401 - `observed` is a fixture
+from dataops_platform_tests.report_support import (  # noqa: F401 - `observed` is a fixture
     DEFECT_BAD,
     DEFECT_ROWS,
     NORMAL_ROWS,

@@ -8,7 +8,6 @@ import inspect
 
 from dagster import DailyPartitionsDefinition, TableColumn, TableColumnConstraints, TableSchema
 
-from dataops_platform.compute.job.metadata import run_metadata  # noqa: F401 (plain values; the job reports them too)
 from dataops_platform.quality.contract import TableContract
 
 TECHNICAL_COLUMN_DOCS = {
@@ -84,8 +83,3 @@ def daily_partitions(start_date: str) -> DailyPartitionsDefinition:
 def partition_dates(context) -> list[dt.date]:
     """The partition dates a run covers (one, or a range under a single-run backfill), sorted."""
     return sorted(dt.date.fromisoformat(key) for key in context.partition_keys)
-
-
-STANDARD_KEYS = (
-    "dagster/row_count", "bytes", "partitions_written", "duration_seconds", "inputs", "delta_version", "failed_rows"
-)

@@ -15,6 +15,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from dataops_platform.pipeline.tables import Written
+from dataops_platform.storage.delta import merge_condition, newer_and_changed
 
 # operationMetrics keys per Delta operation: (rows handed to the write, inserted, updated)
 _METRICS = {
@@ -22,14 +23,6 @@ _METRICS = {
     "WRITE": ("numOutputRows", "numOutputRows", None),
     "CREATE TABLE": ("numOutputRows", "numOutputRows", None),
 }
-
-
-def merge_condition(keys: list[str]) -> str:
-    return " AND ".join(f"t.`{k}` = s.`{k}`" for k in keys)
-
-
-def newer_and_changed(version_column: str, content_column: str) -> str:
-    return f"s.`{version_column}` > t.`{version_column}` AND s.`{content_column}` <> t.`{content_column}`"
 
 
 def written_from_commit(version: int, operation: str, metrics: dict[str, str]) -> Written:

@@ -7,6 +7,8 @@ few column reads of the Delta table.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from dataops_platform.declarations import DatasetDeclaration
 from dataops_platform.pipeline.silver import SilverOutcome
 from dataops_platform.pipeline.tables import Tables
@@ -23,21 +25,36 @@ def volume_metrics(outcome: SilverOutcome) -> dict[str, float]:
             "rows_quarantined": outcome.rows_quarantined}
 
 
+@dataclass(frozen=True)
+class TableFigures:
+    """Figures of the whole silver table after a run: read once, shared by every partition's checks."""
+
+    rows: int
+    nulls: dict[str, int]
+    key_rows: int
+    distinct_keys: int
+
+
+def table_figures(declaration: DatasetDeclaration, silver_uri: str, tables: Tables) -> TableFigures:
+    rows, nulls = tables.null_counts(silver_uri, declaration.critical_columns)
+    key_rows, distinct_keys = tables.key_counts(silver_uri, declaration.primary_key)
+    return TableFigures(rows, nulls, key_rows, distinct_keys)
+
+
 def silver_checks(
     declaration: DatasetDeclaration,
     outcome: SilverOutcome,
-    silver_uri: str,
+    table: TableFigures,
     history: list[dict[str, float]],
-    tables: Tables,
 ) -> list[CheckOutcome]:
     """Every inline check of one silver partition, in INLINE_CHECKS order."""
     quality = declaration.quality
-    table_rows, nulls = tables.null_counts(silver_uri, declaration.critical_columns)
-    key_rows, distinct_keys = tables.key_counts(silver_uri, declaration.primary_key)
     report = outcome.read_report
     return [
-        checks.completeness(nulls, table_rows, quality.completeness),
-        checks.uniqueness(outcome.rows_valid, outcome.duplicates_removed, key_rows, distinct_keys, quality.uniqueness),
+        checks.completeness(table.nulls, table.rows, quality.completeness),
+        checks.uniqueness(
+            outcome.rows_valid, outcome.duplicates_removed, table.key_rows, table.distinct_keys, quality.uniqueness
+        ),
         checks.validity(
             outcome.rule_failures, outcome.rule_descriptions, outcome.rows_read, outcome.rows_quarantined,
             outcome.samples, quality.validity,

@@ -33,11 +33,6 @@ def rows_for_ingestion_date(uri: str, day: dt.date, storage_options=None) -> int
     return _columns(uri, ["_ingestion_date"], storage_options, filters=[("_ingestion_date", "=", day)]).num_rows
 
 
-def key_values(uri: str, column: str, storage_options=None) -> pa.Array:
-    """Distinct non-null values of one column (e.g. the referenced table's key)."""
-    values = _columns(uri, [column], storage_options).column(column)
-    return pc.unique(pc.drop_null(values).combine_chunks())
-
 
 def size_bytes(uri: str, storage_options=None) -> int:
     """Bytes of the data files in the current table version."""

@@ -93,24 +93,31 @@ def row_count(uri: str, storage_options: StorageOptions = None) -> int:
     return table.to_pyarrow_table(columns=[]).num_rows if actions.num_rows else 0
 
 
+def merge_condition(keys: list[str]) -> str:
+    """Target row `t` and source row `s` have the same key (shared with the Spark Delta engine)."""
+    return " AND ".join(f"t.`{k}` = s.`{k}`" for k in keys)
+
+
+def newer_and_changed(version_column: str, content_column: str) -> str:
+    """When a matched row is replaced: a later version with different content."""
+    return f"s.`{version_column}` > t.`{version_column}` AND s.`{content_column}` <> t.`{content_column}`"
+
+
 def merge_latest(
     uri: str,
     data: pa.Table,
     keys: list[str],
     version_column: str,
-    content_column: str | None,
+    content_column: str,
     partition_by: list[str],
     storage_options: StorageOptions = None,
 ) -> WriteResult:
     """Upsert on `keys`: insert new keys; replace a row only by a greater `version_column`
-    (and, with `content_column`, only if that column differs: an unchanged row is not rewritten).
+    whose `content_column` (a row hash) differs: an unchanged row is not rewritten.
 
     Order-independent and idempotent: re-merging the same rows changes nothing.
     """
-    predicate = " AND ".join(f"t.`{k}` = s.`{k}`" for k in keys)
-    newer = f"s.`{version_column}` > t.`{version_column}`"
-    if content_column:
-        newer += f" AND s.`{content_column}` <> t.`{content_column}`"
+    predicate, newer = merge_condition(keys), newer_and_changed(version_column, content_column)
 
     def merge() -> WriteResult:
         _create_if_missing(uri, data.schema, partition_by, storage_options)

@@ -10,6 +10,12 @@ from dataops_platform.pipeline.silver import SilverOutcome
 from dataops_platform.pipeline.tables import Tables
 
 
+# Reported by every table materialization (run_metadata below).
+STANDARD_KEYS = (
+    "dagster/row_count", "bytes", "partitions_written", "duration_seconds", "inputs", "delta_version", "failed_rows"
+)
+
+
 def run_metadata(
     *,
     row_count: int,

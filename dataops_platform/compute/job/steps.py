@@ -109,8 +109,9 @@ def run_silver(
         )
         outcomes.append(outcome)
     history, per_date = list(history), []
+    table = silver_checks.table_figures(declaration, lake.silver_uri(name), lake.tables)
     for outcome in outcomes:
-        per_date.append(silver_checks.silver_checks(declaration, outcome, lake.silver_uri(name), history, lake.tables))
+        per_date.append(silver_checks.silver_checks(declaration, outcome, table, history))
         history.insert(0, silver_checks.volume_metrics(outcome))
     result = StepResult([
         Materialization(("silver", name), metadata.silver(outcomes, lake.tables, lake.silver_uri(name))),

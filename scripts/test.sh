@@ -6,12 +6,31 @@
 #   bash scripts/test.sh -n 2              # parallel (pytest-xdist)
 #
 # An empty run (pytest exit 5, "no tests collected") is a failure, never a silent pass.
+#
+# The production-profile tests need a PostgreSQL server (dataops_platform_tests/postgres_server.py):
+# when none answers on 127.0.0.1:5432 and no server binaries are installed, this script installs
+# Debian's `postgresql` package if it runs as root with apt (DATAOPS_TEST_INSTALL_POSTGRES=no
+# skips that). A failed install is not fatal: those tests then skip and say why.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO_ROOT"
 
 bash scripts/setup.sh
+
+postgres_present() {
+    compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null ||
+        (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null
+}
+if [ "${DATAOPS_TEST_INSTALL_POSTGRES:-yes}" != "no" ] && ! postgres_present &&
+        [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "[test] no PostgreSQL server found; installing Debian's postgresql package for the production-profile tests"
+    if ! { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y -q --no-install-recommends postgresql >/dev/null; }; then
+        echo "[test] WARNING: could not install postgresql; the PostgreSQL tests will skip" \
+             "(install it by hand: apt-get install postgresql)." >&2
+    fi
+fi
 
 # The Java setup.sh chose (>= 17) for Spark, and the venv's Python for Spark's workers.
 if [ -s .venv/.java-home ]; then JAVA_HOME="$(cat .venv/.java-home)"; export JAVA_HOME; fi

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dataops_platform.declarations import DatasetDeclaration
 from dataops_platform.storage.bronze import BronzeFile, BronzeStore
 from dataops_platform.storage.intake import IntakeFile, list_intake_files, matches, safety_problem
-from dataops_platform.storage.objects import ObjectChanged, ObjectStore
+from dataops_platform.storage.objects import ObjectChanged, ObjectStore, StoreUnavailable
 
 
 @dataclass
@@ -36,6 +38,8 @@ def _copy(store: BronzeStore, declaration: DatasetDeclaration, day: dt.date, fil
     except ObjectChanged:
         outcome.superseded.append(file.key)
         return
+    except StoreUnavailable:
+        raise  # not this file's fault: every other file would wait for the same dead endpoint
     except Exception as exc:  # noqa: BLE001 - one file that cannot be copied must not block the others
         outcome.failed.append(f"{file.key}: {type(exc).__name__}: {exc}")
         return
@@ -58,8 +62,9 @@ def ingest_day(
         files, outcome.rejected = list_intake_files(
             intake, declaration.intake.prefix, declaration.intake.pattern, landing_date=ingestion_date
         )
-    for intake_file in files:
-        _copy(store, declaration, ingestion_date, intake_file, outcome)
+    with _stops_cleanly(outcome, len(files)):
+        for intake_file in files:
+            _copy(store, declaration, ingestion_date, intake_file, outcome)
     return outcome
 
 
@@ -72,20 +77,39 @@ def ingest_requested(
     requested on its own); keys outside the dataset's prefix and pattern are rejected.
     """
     outcome = BronzeOutcome()
-    ledger = store.ledger(declaration.source, declaration.name)
-    for key, version in requested:
-        problem = safety_problem(key)
-        if problem is None and not matches(key, declaration.intake.prefix, declaration.intake.pattern):
-            problem = f"rejected object key {key!r}: not under {declaration.intake.prefix}{declaration.intake.pattern}"
-        if problem:
-            outcome.rejected.append(problem)
-            continue
-        if ledger.contains(key, version):
-            outcome.already_present.append(key)
-            continue
-        current = store.intake.head(key)
-        if current is None or current.version != version:
-            outcome.superseded.append(key)
-            continue
-        _copy(store, declaration, ingestion_date, current, outcome)
+    with _stops_cleanly(outcome, len(requested)):
+        for key, version in requested:
+            _copy_requested(store, declaration, ingestion_date, key, version, outcome)
     return outcome
+
+
+def _copy_requested(
+    store: BronzeStore, declaration: DatasetDeclaration, day: dt.date, key: str, version: str, outcome: BronzeOutcome
+) -> None:
+    problem = safety_problem(key)
+    if problem is None and not matches(key, declaration.intake.prefix, declaration.intake.pattern):
+        problem = f"rejected object key {key!r}: not under {declaration.intake.prefix}{declaration.intake.pattern}"
+    if problem:
+        outcome.rejected.append(problem)
+        return
+    if store.recorded(key, version, declaration.source, declaration.name) is not None:  # repairs a cut copy
+        outcome.already_present.append(key)
+        return
+    current = store.intake.head(key)
+    if current is None or current.version != version:
+        outcome.superseded.append(key)
+        return
+    _copy(store, declaration, day, current, outcome)
+
+
+@contextmanager
+def _stops_cleanly(outcome: BronzeOutcome, total: int) -> Iterator[None]:
+    """A dead endpoint stops the run at once, saying what was done and that a retry is safe."""
+    try:
+        yield
+    except StoreUnavailable as exc:
+        done = len(outcome.ingested) + len(outcome.already_present) + len(outcome.superseded) + len(outcome.failed)
+        raise StoreUnavailable(
+            f"bronze ingest stopped after {done} of {total} file(s) ({len(outcome.ingested)} copied and recorded): "
+            f"{exc}. Retrying the run is safe: files already in bronze are skipped, a cut copy is repaired."
+        ) from exc

@@ -108,6 +108,14 @@ class BronzeStore:
         if key and self.lake.head(key + METADATA_SUFFIX) is None and self.lake.head(key) is not None:
             self.lake.write(key + METADATA_SUFFIX, json.dumps(metadata, indent=2, sort_keys=True).encode())
 
+    def recorded(self, intake_file_key: str, version: str, source: str, dataset: str) -> dict | None:
+        """The ledger's metadata of an identity already ingested (its copy made visible if a crash
+        interrupted it), or None."""
+        metadata = self.ledger(source, dataset).find(intake_file_key, version)
+        if metadata is not None:
+            self._make_visible(metadata)
+        return metadata
+
     def ingest(
         self, intake_file: IntakeFile, source: str, dataset: str, ingestion_date: dt.date,
         now: dt.datetime | None = None,
@@ -116,10 +124,7 @@ class BronzeStore:
 
         Raises ObjectChanged if the file no longer has that version (overwritten or deleted).
         """
-        ledger = self.ledger(source, dataset)
-        recorded = ledger.find(intake_file.key, intake_file.version)
-        if recorded is not None:
-            self._make_visible(recorded)
+        if self.recorded(intake_file.key, intake_file.version, source, dataset) is not None:
             return None
         now = self._stamp(now)
         folder = bronze_partition_prefix(source, dataset, ingestion_date)
@@ -147,8 +152,12 @@ class BronzeStore:
             "bronze_key": key,
             "platform_version": __version__,
         }
+        ledger = self.ledger(source, dataset)
         if not ledger.record(intake_file.key, intake_file.version, metadata):
-            self.lake.delete(key)  # a concurrent run recorded this identity first
-            return None
+            # Recorded already: by a concurrent run (drop this copy), or by this very write whose
+            # response was lost and whose retry then found it (keep the copy the entry points to).
+            if (ledger.find(intake_file.key, intake_file.version) or {}).get("bronze_key") != key:
+                self.lake.delete(key)
+                return None
         self.lake.write(key + METADATA_SUFFIX, json.dumps(metadata, indent=2, sort_keys=True).encode())
         return self._file(key, metadata)

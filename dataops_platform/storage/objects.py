@@ -42,6 +42,11 @@ class ObjectChanged(Exception):
     """The object no longer has the requested version (overwritten or deleted meanwhile)."""
 
 
+class StoreUnavailable(OSError):
+    """The store did not answer (endpoint down, timed out, connection dropped): nothing about
+    one object, so a run stops instead of trying every other file against a dead endpoint."""
+
+
 class ObjectStore(ABC):
     """A folder of objects: list in key order, read, write atomically."""
 

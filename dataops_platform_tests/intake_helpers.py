@@ -41,7 +41,7 @@ def submit(defs: dg.Definitions, instance: dg.DagsterInstance, sensor_name: str,
             continue
         job = defs.resolve_job_def(request.job_name)
         runs.append(instance.create_run_for_job(
-            job_def=job, run_config=request.run_config,
+            job_def=job, run_config=request.run_config, asset_selection=set(request.asset_selection or []) or None,
             tags={**request.tags, **tags, PARTITION_NAME_TAG: request.partition_key}))
     return runs, skipped
 

@@ -73,8 +73,9 @@ def test_notifications_become_one_run_per_dataset_and_are_deleted_on_the_next_ti
     put(s3, "elsewhere/x.csv", b"no dataset")
     with dg.instance_for_test() as instance:
         first = tick(sensor, instance, defs, None)
-        assert {r.job_name: files_of(r) for r in first.run_requests} == {
-            "ingest_customers": {a, b}, "ingest_transactions": {t}}
+        assert {r.asset_selection[0].path[-1]: files_of(r) for r in first.run_requests} == {
+            "customers": {a, b}, "transactions": {t}}
+        assert {r.job_name for r in first.run_requests} == {"ingest_bronze"}
         assert in_queue(s3, queue) == 6  # received, not deleted: the requests are not recorded yet
         launch(defs, instance, sensor.name, first.run_requests)
 

@@ -22,22 +22,33 @@ from dataops_platform.storage.intake import matches
 MAX_FILES_PER_RUN = 1000
 
 
+INGEST_JOB = "ingest_bronze"
+
+
+def ingest_job(bronze_assets: list[dg.AssetsDefinition]) -> dg.UnresolvedAssetJobDefinition:
+    """The one job of every bronze asset; each intake run selects its dataset's asset. One job
+    rather than one per dataset keeps the code location's load time flat as datasets grow."""
+    return dg.define_asset_job(
+        INGEST_JOB,
+        selection=dg.AssetSelection.assets(*bronze_assets),
+        description="Copy intake files into bronze (started by the intake sensors; each run copies one dataset's files).",
+    )
+
+
 @dataclass(frozen=True)
 class IngestTarget:
-    """A dataset's ingest job, and how to ask it to copy a list of files."""
+    """A dataset's bronze asset in the ingest job, and how to ask it to copy a list of files."""
 
     declaration: DatasetDeclaration
     job: dg.UnresolvedAssetJobDefinition
     op_name: str
+    asset_key: dg.AssetKey
 
     @classmethod
-    def build(cls, declaration: DatasetDeclaration, bronze: dg.AssetsDefinition) -> IngestTarget:
-        job = dg.define_asset_job(
-            f"ingest_{declaration.name}",
-            selection=dg.AssetSelection.assets(bronze),
-            description=f"Copy `{declaration.name}` intake files into bronze (started by the intake sensors).",
-        )
-        return cls(declaration, job, bronze.op.name)
+    def build(cls, declaration: DatasetDeclaration, bronze: dg.AssetsDefinition,
+              job: dg.UnresolvedAssetJobDefinition | None = None) -> IngestTarget:
+        """`job`: the shared ingest job (default: a job of this bronze asset alone)."""
+        return cls(declaration, job or ingest_job([bronze]), bronze.op.name, bronze.key)
 
     def accepts(self, key: str) -> bool:
         return matches(key, self.declaration.intake.prefix, self.declaration.intake.pattern)
@@ -55,6 +66,7 @@ class IngestTarget:
                 dg.RunRequest(
                     run_key=f"{trigger}:{self.declaration.name}:{day}:{seq}:{digest}",
                     job_name=self.job.name,
+                    asset_selection=[self.asset_key],
                     partition_key=day,
                     run_config=dg.RunConfig(ops={self.op_name: config}),
                     tags={"dataops/trigger": trigger, "dataops/dataset": self.declaration.name,

@@ -107,7 +107,7 @@ def sqs_sensor(targets: list[IngestTarget], queue_url: str, interval_seconds: in
 
     @dg.sensor(
         name="intake_sqs",
-        jobs=[t.job for t in targets],
+        jobs=list({t.job.name: t.job for t in targets}.values()),
         minimum_interval_seconds=interval_seconds,
         default_status=dg.DefaultSensorStatus.RUNNING,
         description="Reads the intake bucket's S3 event notifications from SQS and requests bronze runs.",

@@ -6,7 +6,7 @@ import datetime as dt
 import fnmatch
 from pathlib import Path
 
-from dataops_platform.storage.keys import UnsafeKeyError, check_relative_key
+from dataops_platform.storage.keys import UnsafeKeyError, check_intake_key
 from dataops_platform.storage.objects import LocalObjectStore, ObjectInfo, ObjectStore
 
 IntakeFile = ObjectInfo  # a file in the intake location, identified by its key and version
@@ -25,7 +25,7 @@ def matches(key: str, prefix: str, pattern: str) -> bool:
 def safety_problem(key: str) -> str | None:
     """Why a key cannot be ingested (unsafe as a path), or None."""
     try:
-        check_relative_key(key)
+        check_intake_key(key)
     except UnsafeKeyError as exc:
         return str(exc)
     return None

@@ -6,23 +6,54 @@ import re
 import unicodedata
 
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# control (C0, DEL, C1), format (bidi overrides, zero-width), undecodable bytes, line separators
+UNSAFE_CATEGORIES = {"Cc", "Cf", "Cs", "Zl", "Zp"}
+MAX_KEY_BYTES = 1024  # S3's limit
+MAX_INTAKE_SEGMENT_BYTES = 200  # room for the ledger's suffix within a file system's 255-byte names
 
 
 class UnsafeKeyError(ValueError):
     """An object key that could escape its prefix or is not a usable file name."""
 
 
+def _unsafe_character(key: str) -> str | None:
+    """The first control or invisible character of `key`, described; None if there is none."""
+    if key.isascii():  # the common case, at regex speed
+        found = CONTROL.search(key)
+        bad = found.group() if found else None
+    else:
+        bad = next((c for c in key if unicodedata.category(c) in UNSAFE_CATEGORIES), None)
+    if bad is None:
+        return None
+    if unicodedata.category(bad) == "Cs":
+        return "bytes that are not UTF-8"
+    return f"control or invisible character U+{ord(bad):04X} {unicodedata.name(bad, '')}".rstrip()
+
+
 def check_relative_key(key: str) -> str:
     """Return `key` if it is a plain relative key ('a/b.csv'); raise UnsafeKeyError otherwise."""
-    if not key or CONTROL.search(key) or "\\" in key:
-        raise UnsafeKeyError(f"rejected object key {key!r}: empty, control character (NUL, newline...) or backslash")
+    problem = "empty" if not key else "backslashes are not allowed" if "\\" in key else _unsafe_character(key)
+    if problem:
+        raise UnsafeKeyError(f"rejected object key {key!r}: {problem}")
     if key.startswith("/") or re.match(r"^[A-Za-z]:", key):
         raise UnsafeKeyError(f"rejected object key {key!r}: absolute paths are not allowed")
     parts = key.split("/")
     if any(part in ("", ".", "..") for part in parts):
         raise UnsafeKeyError(f"rejected object key {key!r}: '.', '..' and empty segments are not allowed")
+    return key
+
+
+def check_intake_key(key: str) -> str:
+    """`check_relative_key`, plus lengths every store and the ingest ledger can hold."""
+    check_relative_key(key)
+    if len(key.encode()) > MAX_KEY_BYTES:
+        raise UnsafeKeyError(f"rejected object key {key[:80] + '...'!r}: longer than {MAX_KEY_BYTES} bytes")
+    if any(len(part.encode()) > MAX_INTAKE_SEGMENT_BYTES for part in key.split("/")):
+        raise UnsafeKeyError(
+            f"rejected object key {key[:80] + '...'!r}: a name longer than {MAX_INTAKE_SEGMENT_BYTES} bytes (UTF-8)"
+        )
     return key
 
 

@@ -2,9 +2,14 @@
 # Start the platform locally: Dagster webserver + daemon (`dagster dev`) on this checkout.
 #
 #   bash scripts/run.sh                      # then open http://127.0.0.1:3000
+#   bash scripts/run.sh --print-command      # print the `dagster dev` command and exit
 #
 # Environment (defaults in brackets):
 #   DAGSTER_PORT         [3000]
+#   DATAOPS_WEBSERVER_HOST [127.0.0.1]          interface the UI binds to. The Dagster webserver has
+#                                              no authentication: keep loopback, and put an
+#                                              authenticating reverse proxy in front (README,
+#                                              "Production deployment") rather than 0.0.0.0
 #   DATAOPS_INTAKE_ROOT  [<repo>/data/intake]   where the intake sensors look for files
 #   DATAOPS_LAKE_ROOT    [<repo>/data/lake]     where the Delta tables are written
 #   DATAOPS_DEMO_ROWS    [the CLI's default]    rows per demo file, on the first start only
@@ -16,9 +21,21 @@ set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO_ROOT"
 
-bash scripts/setup.sh
-
 log() { echo "[run] $*"; }
+
+HOST="${DATAOPS_WEBSERVER_HOST:-127.0.0.1}"
+PORT="${DAGSTER_PORT:-3000}"
+DAGSTER_DEV=(.venv/bin/dagster dev -w workspace.yaml -h "$HOST" -p "$PORT")
+if [ "${1:-}" = "--print-command" ]; then
+    echo "${DAGSTER_DEV[*]}"
+    exit 0
+fi
+case "$HOST" in
+    127.*|localhost|::1) ;;
+    *) log "WARNING: the UI binds to $HOST, reachable from other machines, and has no authentication." ;;
+esac
+
+bash scripts/setup.sh
 
 if [ -s .venv/.java-home ]; then JAVA_HOME="$(cat .venv/.java-home)"; export JAVA_HOME; fi
 export PYSPARK_PYTHON="$REPO_ROOT/.venv/bin/python"
@@ -44,6 +61,5 @@ else
     .venv/bin/dataops demo-data ${demo_args[@]+"${demo_args[@]}"}
 fi
 
-PORT="${DAGSTER_PORT:-3000}"
-log "Dagster UI: http://127.0.0.1:$PORT   (DAGSTER_HOME=$DAGSTER_HOME; Ctrl-C stops it)"
-exec .venv/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p "$PORT"
+log "Dagster UI: http://$HOST:$PORT   (DAGSTER_HOME=$DAGSTER_HOME; Ctrl-C stops it)"
+exec "${DAGSTER_DEV[@]}"

@@ -7,7 +7,10 @@ import re
 from dataclasses import dataclass
 
 MASK = "***"
-SECRET_ENV = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID", "DATAOPS_ALERT_WEBHOOK_URL")
+SECRET_ENV = (
+    "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID", "DATAOPS_ALERT_WEBHOOK_URL",
+    "DATABRICKS_TOKEN", "DATABRICKS_CLIENT_SECRET", "DAGSTER_PG_PASSWORD",  # read by the SDK / the instance
+)
 PATTERNS = (  # (pattern, replacement)
     (re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), MASK),  # AWS access key ids
     (re.compile(r"(?i)\b((?:secret|token|password|signature|sig|key)=)[^&\s\"']+"), r"\1" + MASK),  # in query strings

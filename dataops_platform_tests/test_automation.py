@@ -84,16 +84,24 @@ POOL_RUN = textwrap.dedent("""
     import json, os, pathlib, sys, time
     import dagster as dg
 
+    holding = pathlib.Path(os.environ["DAGSTER_HOME"], "holding")
+
     @dg.asset(pool="delta_silver_x")
-    def writer():
+    def writer(context):
         started = time.time()
-        time.sleep(1.5)
+        holding.touch()  # the second run starts only once this one holds the pool's slot
+        deadline = started + 60
+        while sys.argv[1] == "first" and time.time() < deadline:  # hold it until the second waits
+            info = context.instance.event_log_storage.get_concurrency_info("delta_silver_x")
+            if info.pending_step_count:
+                break
+            time.sleep(0.1)
+        time.sleep(0.5)
         print(json.dumps([started, time.time()]), flush=True)
 
-    barrier = pathlib.Path(os.environ["DAGSTER_HOME"], "ready")
-    barrier.joinpath(str(os.getpid())).touch()
-    while len(list(barrier.iterdir())) < 2:  # both runs start together
-        time.sleep(0.05)
+    if sys.argv[1] == "second":
+        while not holding.exists():
+            time.sleep(0.05)
     result = dg.materialize([writer], instance=dg.DagsterInstance.get())
     sys.exit(0 if result.success else 1)
 """)
@@ -103,16 +111,15 @@ POOL_RUN = textwrap.dedent("""
 def test_the_deployed_instance_lets_one_run_at_a_time_write_a_pool(tmp_path):
     """deploy/dagster.yaml: pools default to a limit of 1, across runs in separate processes."""
     (tmp_path / "dagster.yaml").write_text((REPO / "deploy" / "dagster.yaml").read_text())
-    (tmp_path / "ready").mkdir()
-    # A pool's slots are created on its first claim; two claims racing on a brand-new SQLite
-    # instance can both succeed (a cold-start race, noted in the README). Create them first, as
-    # any earlier run would have.
+    # Dagster claims a slot by reading a free one and then taking it; SQLite has no row lock, so
+    # two claims at the very same instant can both succeed (README, "Automation"). This test
+    # checks the limit the platform relies on: a run reaching a pool another run holds waits.
     with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
         assert instance.event_log_storage.initialize_concurrency_limit_to_default("delta_silver_x")
         assert instance.event_log_storage.get_concurrency_info("delta_silver_x").slot_count == 1
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
-    runs = [subprocess.Popen([sys.executable, "-c", POOL_RUN], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True) for _ in range(2)]
+    runs = [subprocess.Popen([sys.executable, "-c", POOL_RUN, role], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for role in ("first", "second")]
     outputs = [run.communicate(timeout=120) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
     (a_start, a_end), (b_start, b_end) = sorted(json.loads(out.strip().splitlines()[-1]) for out, _ in outputs)

@@ -2,8 +2,10 @@
 
 Both run on the same cached, typed DataFrame (the bronze reader + `conform` of the silver
 step, on one day of N generated transactions). The project's engine is what the silver step
-does to count rule failures: `annotate` with every rule of quality/rules, then one
-aggregation pass (rows, valid rows, failures per rule, non-null values per column). pandera
+does to count rule failures: `quality.rules.gate_figures`, one aggregation pass (rows, valid
+rows, failures per rule, non-null values per column) over every rule's boolean expression.
+The quarantine reasons (strings) are not part of the gate: the silver step builds them for
+the rejected rows, work pandera does not do either. pandera
 is its own PySpark backend validating the same model (schemas.transactions.Transactions),
 SCHEMA_AND_DATA depth, which runs a Spark job per check (and a group-by for Config.unique)
 and reports which checks failed but no counts. Checks are also given as a fraction of the
@@ -18,10 +20,10 @@ from bench import platform_path
 from bench.report import Row, ScenarioResult, median, per_scale, paired_runs, ratio, timed
 from dataops_platform.declarations import load_declarations
 from dataops_platform.pipeline.silver import silver_spec
-from dataops_platform.quality.rules import RAW_PREFIX
+from dataops_platform.quality.rules import gate_figures
 from dataops_platform.settings import BUILTIN_DATASETS_DIR
 from dataops_platform.storage.bronze_reader import read_bronze_files
-from dataops_platform.transforms.silver import annotate, conform
+from dataops_platform.transforms.silver import conform
 
 TARGET = 3.0  # pandera / project engine
 DATASET = "transactions"
@@ -45,13 +47,7 @@ def project_engine(conformed, declaration, key_check: bool = False) -> dict[str,
     """The silver step's single aggregation pass (optionally with a distinct-key count)."""
     rules = silver_spec(declaration).rules()
     extra = [F.count_distinct(*declaration.primary_key).alias("_distinct_keys")] if key_check else []
-    figures = annotate(conformed, rules).agg(
-        F.count(F.lit(1)).alias("_rows"),
-        F.count(F.when(F.size("_errors") == 0, 1)).alias("_valid"),
-        *[F.count(F.when(rule.failed, 1)).alias(rule.name) for rule in rules],
-        *[F.count(RAW_PREFIX + c).alias(RAW_PREFIX + c) for c in declaration.columns],
-        *extra,
-    ).first().asDict()
+    figures = conformed.agg(*gate_figures(rules, declaration.columns), *extra).first().asDict()
     return {name: int(value) for name, value in figures.items()}
 
 

@@ -43,6 +43,13 @@ def test_validity_reports_each_rule_with_counts_and_samples():
     assert checks.validity({"status_isin": 10}, {}, 200, 10, {}, Q.validity).passed
 
 
+def test_validity_fails_on_any_rejected_file_whatever_the_tolerance():
+    """One unreadable file among 10,000 rows is under 5%, but none of its records reached silver."""
+    outcome = checks.validity({"file_readable": 1}, {}, 10_000, 1, {}, Q.validity)
+    assert not outcome.passed
+    assert "1 file(s) rejected as unreadable" in outcome.summary
+
+
 def test_consistency_counts_orphans_per_reference():
     ok = checks.consistency({"customer_id": (5, 200, ["C9000001"])}, Q.consistency)
     assert ok.passed and ok.severity == "WARN"

@@ -10,7 +10,7 @@ from deltalake import DeltaTable
 from dataops_platform.pipeline.silver import process_silver_day
 from dataops_platform.quality.consistency import orphan_counts
 from dataops_platform.quality.silver_checks import silver_checks, table_figures
-from dataops_platform.transforms.silver import annotate, attach_reference_flag, conform, quarantined_rows
+from dataops_platform.transforms.silver import attach_reference_flag, conform, quarantined_rows
 from dataops_platform.pipeline.silver import silver_spec
 from dataops_platform_tests.quality_helpers import declaration, land_and_ingest, tables
 
@@ -47,7 +47,7 @@ def test_rule_failures_are_counted_exactly_and_rows_quarantined(spark, lake_dirs
         "transaction_id_not_null": 1,
     }
     assert (outcome.source_records, outcome.rows_read, outcome.rows_quarantined) == (16, 16, 5)
-    assert (outcome.duplicates_removed, outcome.rows_inserted, outcome.quarantine_rows_for_day) == (1, 10, 5)
+    assert (outcome.duplicates_removed, outcome.rows_inserted, outcome.quarantine_rows_for_batch) == (1, 10, 5)
     rejected = {r["transaction_id"]: r for r in DeltaTable(quarantine).to_pyarrow_table().to_pylist()}
     assert rejected["T0000000013"]["amount"] == "abc"  # raw text kept
     assert rejected["T0000000013"]["_failed_rules"] == ["amount_parses"]
@@ -106,6 +106,6 @@ def test_orphans_counted_and_optionally_quarantined(spark):
     )
     customers = spark.createDataFrame([("C0000001",)], "customer_id string")
     flagged = attach_reference_flag(conform(raw, spec), "customer_id", customers)
-    rejected = quarantined_rows(annotate(flagged, spec.rules()), spec).collect()
+    rejected = quarantined_rows(flagged, spec.rules(), spec).collect()
     assert [(r["transaction_id"], r["_reasons"]) for r in rejected] == [
         ("T0000000002", ["customer_id: 'C0000009' not found in customers"])]

@@ -5,7 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from dataops_platform.transforms.gold import customer_360, daily_revenue
+from functools import reduce
+
+from pyspark.sql import DataFrame
+
+from dataops_platform.transforms.gold import (
+    customer_360,
+    daily_revenue,
+    revenue_reconciliation,
+    spend_reconciliation,
+)
 
 AS_OF = dt.date(2026, 11, 20)
 TS = lambda d, h=12: dt.datetime(d.year, d.month, d.day, h)  # noqa: E731
@@ -91,3 +100,32 @@ def test_daily_revenue_by_region_and_channel(spark):
     assert (north["transaction_count"], north["revenue"], north["distinct_customers"]) == (2, Decimal("15.50"), 1)
     assert rows[("south", "store")]["revenue"] == Decimal("7.00")
     assert all(r["revenue_date"] == AS_OF for r in rows.values())
+
+
+def test_reconciliation_per_as_of_date_of_a_batch(spark):
+    """Several as-of dates built in one plan reconcile date by date with silver."""
+    day1, day2, day3 = AS_OF - dt.timedelta(days=2), AS_OF - dt.timedelta(days=1), AS_OF
+    customers = [customer("C0000001"), customer("C0000002", signup=day2)]
+    transactions = [
+        tx("T1", "C0000001", day1, "10.00"),
+        tx("T2", "C0000002", day2, "4.00"),
+        tx("T3", "C0000001", day3, "1.50"),
+        tx("T4", "C0000001", day3, "8.00", status="pending"),  # not spend
+        tx("T5", "C0009999", day2, "3.00"),  # orphan: no customer row on any date
+    ]
+    c, t, e, k = frames(spark, customers, transactions)
+    days = [day1, day2, day3]
+    c360 = reduce(DataFrame.unionByName, [customer_360(c, t, e, k, day) for day in days])
+    assert spend_reconciliation(c360, t, days) == {
+        day1: ("total_spend", Decimal("10.00"), Decimal("10.00")),
+        day2: ("total_spend", Decimal("14.00"), Decimal("14.00")),
+        day3: ("total_spend", Decimal("15.50"), Decimal("15.50")),
+    }
+    revenue = reduce(DataFrame.unionByName, [daily_revenue(t, c, day) for day in days])
+    assert revenue_reconciliation(revenue, t, days) == {
+        day1: ("revenue", Decimal("10.00"), Decimal("10.00")),
+        day2: ("revenue", Decimal("7.00"), Decimal("7.00")),
+        day3: ("revenue", Decimal("1.50"), Decimal("1.50")),
+    }
+    # a gold total that drifts from silver on one date shows on that date only
+    assert revenue_reconciliation(revenue.filter(revenue.revenue_date != day2), t, days)[day2] == ("revenue", Decimal("7.00"), 0)

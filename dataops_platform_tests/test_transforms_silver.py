@@ -11,7 +11,7 @@ from pyspark.sql import types as T
 from dataops_platform.pipeline.silver import silver_spec
 from dataops_platform.declarations import load_declaration
 from dataops_platform.settings import BUILTIN_DATASETS_DIR
-from dataops_platform.transforms.silver import annotate, conform, deduplicate, quarantined_rows, valid_rows
+from dataops_platform.transforms.silver import conform, deduplicate, quarantined_rows, valid_rows
 
 DAY = dt.date(2026, 11, 15)
 TX_COLUMNS = ["transaction_id", "customer_id", "transaction_ts", "amount", "channel", "status"]
@@ -32,9 +32,9 @@ def raw_frame(spark, columns, rows, bronze_file="20261115T120000000000Z_tx.csv")
 
 
 def run(spark, spec, rows):
-    annotated = annotate(conform(raw_frame(spark, TX_COLUMNS, rows), spec), spec.rules())
-    valid = {r["transaction_id"]: r for r in valid_rows(annotated, spec).collect()}
-    rejected = {r["transaction_id"]: r["_reasons"] for r in quarantined_rows(annotated, spec).collect()}
+    conformed = conform(raw_frame(spark, TX_COLUMNS, rows), spec)
+    valid = {r["transaction_id"]: r for r in valid_rows(conformed, spec.rules(), spec).collect()}
+    rejected = {r["transaction_id"]: r["_reasons"] for r in quarantined_rows(conformed, spec.rules(), spec).collect()}
     return valid, rejected
 
 
@@ -82,14 +82,14 @@ def test_rule_violations_are_quarantined(spark, tx_spec):
 
 def test_missing_primary_key_and_malformed_record(spark, tx_spec):
     schema_rows = [(None, "C0000001", "2026-11-15T10:00:00Z", "3.00", "online", "completed")]
-    annotated = annotate(conform(raw_frame(spark, TX_COLUMNS, schema_rows), tx_spec), tx_spec.rules())
-    reasons = quarantined_rows(annotated, tx_spec).collect()[0]["_reasons"]
+    conformed = conform(raw_frame(spark, TX_COLUMNS, schema_rows), tx_spec)
+    reasons = quarantined_rows(conformed, tx_spec.rules(), tx_spec).collect()[0]["_reasons"]
     assert reasons == ["transaction_id: required value is missing"]
 
     corrupt = raw_frame(spark, TX_COLUMNS, [("T0000000011", "C0000001", None, None, None, None)]).withColumn(
         "_corrupt_record", __import__("pyspark.sql.functions", fromlist=["lit"]).lit("T0000000011,C0000001")
     )
-    rejected = quarantined_rows(annotate(conform(corrupt, tx_spec), tx_spec.rules()), tx_spec).collect()
+    rejected = quarantined_rows(conform(corrupt, tx_spec), tx_spec.rules(), tx_spec).collect()
     assert rejected[0]["_reasons"] == ["malformed record: 'T0000000011,C0000001'"]
     assert rejected[0]["_corrupt_record"] == "T0000000011,C0000001"
 
@@ -102,13 +102,13 @@ def test_deduplicate_keeps_latest_event_then_latest_file(spark, tx_spec):
         ("T0000000021", "C0000002", "2026-11-15T10:00:00Z", "2.00", "store", "completed"),
         ("T0000000021", "C0000002", "2026-11-15T10:00:00Z", "2.00", "store", "completed"),
     ]
-    annotated = annotate(conform(raw_frame(spark, TX_COLUMNS, rows), tx_spec), tx_spec.rules())
-    out = deduplicate(valid_rows(annotated, tx_spec), tx_spec).collect()
+    conformed = conform(raw_frame(spark, TX_COLUMNS, rows), tx_spec)
+    out = deduplicate(valid_rows(conformed, tx_spec.rules(), tx_spec), tx_spec).collect()
     assert sorted((r["transaction_id"], r["status"]) for r in out) == [
         ("T0000000020", "completed"), ("T0000000021", "completed")]
 
     older = raw_frame(spark, TX_COLUMNS, [rows[3]], bronze_file="20261115T090000000000Z_a.csv")
     newer = raw_frame(spark, TX_COLUMNS, [(*rows[3][:4], "mobile", "completed")], bronze_file="20261115T100000000000Z_b.csv")
-    both = annotate(conform(older.unionByName(newer), tx_spec), tx_spec.rules())
-    winner = deduplicate(valid_rows(both, tx_spec), tx_spec).collect()
+    both = conform(older.unionByName(newer), tx_spec)
+    winner = deduplicate(valid_rows(both, tx_spec.rules(), tx_spec), tx_spec).collect()
     assert [(r["channel"], r["_bronze_file"]) for r in winner] == [("mobile", "20261115T100000000000Z_b.csv")]

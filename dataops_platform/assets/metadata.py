@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import inspect
 
@@ -66,9 +67,14 @@ def code_version(*parts: object) -> str:
     """A short hash of source code (modules, classes, functions) and text (YAML declarations)."""
     digest = hashlib.sha256()
     for part in parts:
-        text = part if isinstance(part, str) else inspect.getsource(part)  # type: ignore[arg-type]
-        digest.update(text.encode("utf-8"))
+        digest.update((part if isinstance(part, str) else _source(part)).encode("utf-8"))
     return digest.hexdigest()[:12]
+
+
+@functools.cache
+def _source(obj: object) -> str:
+    """Source of a module, class or function, read once per load (every dataset hashes the same modules)."""
+    return inspect.getsource(obj)  # type: ignore[arg-type]
 
 
 def layer_tags(layer: str, domain: str, pii: bool) -> dict[str, str]:

@@ -25,7 +25,7 @@ from dataops_platform.declarations import DatasetDeclaration
 from dataops_platform.pipeline import silver as silver_step
 from dataops_platform.quality import rules as rules_module
 from dataops_platform.quality import silver_checks
-from dataops_platform.storage import bronze_reader, delta
+from dataops_platform.storage import bronze_reader, delta, file_checks
 from dataops_platform.storage.resource import LakeResource
 from dataops_platform.transforms import silver as silver_transforms
 
@@ -35,7 +35,7 @@ def silver_assets(declaration: DatasetDeclaration, partitions: PartitionsDefinit
     name, pii = declaration.name, declaration.pii_columns
     tags = meta.layer_tags("silver", declaration.domain, bool(pii))
     version = meta.code_version(
-        silver_transforms, rules_module, silver_step, bronze_reader, delta, declaration.schema_model, declaration.source_text
+        silver_transforms, rules_module, silver_step, bronze_reader, file_checks, delta, declaration.schema_model, declaration.source_text
     )
     referenced = quarantine_references(declaration)
     silver_spec = AssetSpec(
@@ -109,6 +109,7 @@ def _volume_history(context: AssetExecutionContext, key, limit: int) -> list[dic
     for record in records:
         metadata = record.asset_materialization.metadata if record.asset_materialization else {}
         values = {m: metadata[m].value for m in silver_checks.VOLUME_METRICS if m in metadata}
+        partitions = metadata["partitions_written"].value.count(",") + 1 if "partitions_written" in metadata else 1
         if values:
-            history.append(values)
+            history.append(silver_checks.per_partition(values, partitions))
     return history

@@ -1,9 +1,13 @@
-"""Gold steps: read silver tables, build a data product for one as-of date, write it."""
+"""Gold steps: read silver tables, build a data product for a run's as-of dates, write it.
+
+All dates of a run are built in one Spark plan and committed in one replace-where, so a
+backfill costs one pass over silver rather than one per date."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import reduce
 from typing import Callable
 
 from pyspark.sql import DataFrame, SparkSession
@@ -11,7 +15,7 @@ from pyspark.sql import functions as F
 
 from dataops_platform.pipeline.tables import Tables
 from dataops_platform.quality.contract import TableContract, contract_from_model
-from dataops_platform.quality.rules import value_rules
+from dataops_platform.quality.rules import failed_any, value_rules
 from dataops_platform.schemas.gold import Customer360, DailyRevenue
 from dataops_platform.transforms import gold
 
@@ -26,7 +30,7 @@ class GoldProduct:
     date_column: str
     partition_by: tuple[str, ...]
     contract_model: type  # the pandera model of the output
-    reconcile: Callable[[DataFrame, DataFrame, dt.date], tuple[str, object, object]]  # (output, transactions, as_of)
+    reconcile: Callable[[DataFrame, DataFrame, list[dt.date]], gold.Totals]  # (output, transactions, as-of dates)
 
     @property
     def contract(self) -> TableContract:
@@ -69,42 +73,50 @@ class GoldOutcome:
     reconciliation: tuple[str, object, object] = ("", 0, 0)
 
 
-def build_gold_day(
+def build_gold_days(
     spark: SparkSession,
     product: GoldProduct,
     silver_uris: dict[str, str],
     gold_uri: str,
-    as_of: dt.date,
+    days: list[dt.date],
     tables: Tables,
-) -> GoldOutcome:
-    """Rebuild the rows of one as-of date; other dates stay as they are."""
+) -> list[GoldOutcome]:
+    """Rebuild the rows of the given as-of dates in one Spark plan and one commit; other dates
+    stay as they are."""
     missing = [name for name in product.inputs if not tables.exists(silver_uris[name])]
     if missing:
         raise RuntimeError(
             f"{product.name} needs silver tables {missing}, which do not exist yet: materialize them first"
         )
-    inputs = dict(zip(product.inputs, [tables.read(spark, silver_uris[name]) for name in product.inputs]))
-    output = product.build(*inputs.values(), as_of).persist()
+    inputs = {name: tables.read(spark, silver_uris[name]) for name in product.inputs}
+    output = reduce(DataFrame.unionByName, [product.build(*inputs.values(), day) for day in days]).persist()
     try:
         rules = value_rules(product.contract)
-        figures = output.agg(
-            F.count(F.lit(1)).alias("_rows"),
-            F.count_distinct(*product.contract.unique).alias("_distinct"),
-            F.count(F.when(F.array_compact(F.array(*[F.when(r.failed, 1) for r in rules])) != F.array(), 1)).alias("_failed"),
-            *[F.count(F.when(r.failed, 1)).alias(r.name) for r in rules],
-        ).first().asDict()
-        reconciliation = product.reconcile(output, inputs["transactions"], as_of)
-        predicate = f"{product.date_column} = '{as_of.isoformat()}'"
-        result = tables.replace_where(gold_uri, output, predicate, list(product.partition_by))
+        figures = {
+            row[product.date_column]: row.asDict()
+            for row in output.groupBy(product.date_column).agg(
+                F.count(F.lit(1)).alias("_rows"),
+                F.count_distinct(*product.contract.unique).alias("_distinct"),
+                F.count(F.when(failed_any(rules), 1)).alias("_failed"),
+                *[F.count(F.when(r.failed, 1)).alias(r.name) for r in rules],
+            ).collect()
+        }
+        reconciliation = product.reconcile(output, inputs["transactions"], days)
+        dates = ", ".join(f"'{day.isoformat()}'" for day in days)
+        result = tables.replace_where(gold_uri, output, f"{product.date_column} IN ({dates})", list(product.partition_by))
     finally:
         output.unpersist()
+    return [_outcome(day, figures.get(day, {}), rules, reconciliation[day], result.version) for day in days]
+
+
+def _outcome(day: dt.date, figures: dict, rules: list, reconciliation: tuple, version: int) -> GoldOutcome:
     return GoldOutcome(
-        as_of=as_of,
-        rows=result.source_rows,
-        version=result.version,
-        distinct_keys=int(figures["_distinct"]),
-        rule_failures={r.name: int(figures[r.name]) for r in rules},
+        as_of=day,
+        rows=int(figures.get("_rows", 0)),
+        version=version,
+        distinct_keys=int(figures.get("_distinct", 0)),
+        rule_failures={r.name: int(figures.get(r.name, 0)) for r in rules},
         rule_descriptions={r.name: r.description for r in rules},
-        rows_failed=int(figures["_failed"]),
+        rows_failed=int(figures.get("_failed", 0)),
         reconciliation=reconciliation,
     )

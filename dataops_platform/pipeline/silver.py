@@ -1,11 +1,15 @@
-"""Silver step: bronze files of one ingestion date -> silver Delta table + quarantine table,
-with the figures every quality check needs, gathered in one pass over the data."""
+"""Silver step: bronze files of a run's ingestion dates -> silver Delta table + quarantine
+table, with the figures every quality check needs, gathered in one pass over the data.
+
+All dates of a run (one, or a range under a single-run backfill) are read together: one Spark
+pass, one MERGE, one quarantine commit, instead of one of each per date."""
 
 from __future__ import annotations
 
 import datetime as dt
 import time
 from dataclasses import dataclass, field
+from functools import reduce
 
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
@@ -13,7 +17,7 @@ from pyspark.sql import functions as F
 from dataops_platform.declarations import DatasetDeclaration
 from dataops_platform.quality.masking import mask_row
 from dataops_platform.quality.reconciliation import count_all
-from dataops_platform.quality.rules import RAW_PREFIX
+from dataops_platform.quality.rules import RAW_PREFIX, gate_figures
 from dataops_platform.pipeline.tables import Tables
 from dataops_platform.storage.bronze import BronzeStore
 from dataops_platform.storage.bronze_reader import ReadReport, read_bronze_files
@@ -21,11 +25,12 @@ from dataops_platform.transforms.silver import (
     RECORD_VERSION,
     ROW_HASH,
     SilverSpec,
-    annotate,
+    COPY_OF_KEPT,
+    KEPT,
     attach_reference_flag,
     conform,
-    deduplicate,
     quarantined_rows,
+    rank_versions,
     valid_rows,
 )
 
@@ -49,11 +54,13 @@ def silver_spec(declaration: DatasetDeclaration) -> SilverSpec:
 
 @dataclass
 class SilverOutcome:
-    """Figures of one silver partition. Every row read is accounted for:
-    rows_read = rows_quarantined + duplicates_removed + rows_inserted + rows_updated + rows_already_current
-    (already current: the table holds the same row, or a later version of it)."""
+    """Figures of one silver batch (the ingestion dates of a run). Every row read is accounted for:
+    rows_read = rows_quarantined + duplicates_removed + rows_superseded + rows_inserted + rows_updated
+    + rows_already_current (duplicates: copies of the row kept for their key; superseded: older
+    versions of a key in the same batch; already current: the table holds the same row, or a
+    later version of it)."""
 
-    ingestion_date: dt.date
+    ingestion_dates: list[dt.date]
     bronze_files: list[str] = field(default_factory=list)
     source_records: int = 0  # records in the bronze files, counted without Spark
     rows_read: int = 0
@@ -61,9 +68,10 @@ class SilverOutcome:
     rows_quarantined: int = 0
     duplicates_removed: int = 0
     rows_unique: int = 0
+    rows_superseded: int = 0
     rows_inserted: int = 0
     rows_updated: int = 0
-    quarantine_rows_for_day: int = 0
+    quarantine_rows_for_batch: int = 0
     rule_failures: dict[str, int] = field(default_factory=dict)
     rule_descriptions: dict[str, str] = field(default_factory=dict)
     non_null_values: dict[str, int] = field(default_factory=dict)  # per column, before parsing
@@ -95,30 +103,32 @@ def failing_samples(rejected: DataFrame, columns: list[str], pii: list[str], lim
     return samples
 
 
-def process_silver_day(
-    spark: SparkSession,
-    store: BronzeStore,
-    declaration: DatasetDeclaration,
-    ingestion_date: dt.date,
-    silver_uri: str,
-    quarantine_uri: str,
-    tables: Tables,
-    silver_uri_of: dict[str, str] | None = None,
-) -> SilverOutcome:
-    """Read, validate, cleanse, de-duplicate one ingestion date and write both tables.
+def process_silver_day(spark: SparkSession, store: BronzeStore, declaration: DatasetDeclaration,
+                       ingestion_date: dt.date, silver_uri: str, quarantine_uri: str, tables: Tables,
+                       silver_uri_of: dict[str, str] | None = None) -> SilverOutcome:
+    """`process_silver_batch` of a single ingestion date."""
+    return process_silver_batch(spark, store, declaration, [ingestion_date], silver_uri, quarantine_uri, tables,
+                                silver_uri_of)
 
-    `silver_uri_of` maps referenced datasets to their silver tables, for references whose
-    orphans the declaration sends to quarantine."""
-    started = time.monotonic()
-    spec = silver_spec(declaration)
-    rules = spec.rules()
-    bronze_files = store.partition_files(declaration.source, declaration.name, ingestion_date)
-    paths = store.readable_paths(bronze_files)
-    outcome = SilverOutcome(ingestion_date, bronze_files=[f.path.name for f in bronze_files])
-    outcome.rule_descriptions = {rule.name: rule.description for rule in rules}
-    outcome.source_records = count_all(paths, declaration.format)
-    raw, outcome.read_report = read_bronze_files(spark, paths, declaration.format, declaration.columns, ingestion_date)
-    conformed = conform(raw, spec)
+
+def _read_batch(spark: SparkSession, store: BronzeStore, declaration: DatasetDeclaration, days: list[dt.date],
+                outcome: SilverOutcome) -> DataFrame:
+    """The bronze files of every date as one DataFrame; files, records and read report into `outcome`."""
+    frames = []
+    for day in days:
+        files = store.partition_files(declaration.source, declaration.name, day)
+        paths = store.readable_paths(files)
+        raw, report = read_bronze_files(spark, paths, declaration.format, declaration.columns, day)
+        unread = report.rejected_files  # each counts as one record: the row carrying its reason
+        outcome.source_records += count_all([p for p in paths if p.name not in unread], declaration.format) + len(unread)
+        outcome.bronze_files += [f.path.name for f in files]
+        outcome.read_report = outcome.read_report.add(report)
+        frames.append(raw)
+    return reduce(DataFrame.unionByName, frames)
+
+
+def _with_references(spark: SparkSession, conformed: DataFrame, declaration: DatasetDeclaration, spec: SilverSpec,
+                     tables: Tables, silver_uri_of: dict[str, str] | None) -> DataFrame:
     for column, dataset in spec.quarantined_references.items():
         ref = declaration.references[column]
         parent_uri = (silver_uri_of or {}).get(dataset)
@@ -127,30 +137,66 @@ def process_silver_day(
                 f"{declaration.name}.{column} sends orphans to quarantine, so silver {dataset} must exist first"
             )
         conformed = attach_reference_flag(conformed, column, tables.read(spark, parent_uri).select(ref.column))
-    annotated = annotate(conformed, rules).persist()
+    return conformed
+
+
+def _count_gate(outcome: SilverOutcome, figures: dict, rules: list, columns: list[str]) -> None:
+    outcome.rows_read, outcome.rows_valid = int(figures["_rows"]), int(figures["_valid"])
+    outcome.rows_quarantined = outcome.rows_read - outcome.rows_valid
+    outcome.rule_failures = {rule.name: int(figures[rule.name]) for rule in rules}
+    outcome.non_null_values = {c: int(figures[RAW_PREFIX + c]) for c in columns}
+
+
+def _merge_latest(valid: DataFrame, spec: SilverSpec, silver_uri: str, tables: Tables, outcome: SilverOutcome) -> int:
+    """Merge the latest version of each key; count copies and superseded versions. Returns the version."""
+    ranked = rank_versions(valid, spec).persist()
     try:
-        figures = annotated.agg(
-            F.count(F.lit(1)).alias("_rows"),
-            F.count(F.when(F.size("_errors") == 0, 1)).alias("_valid"),
-            *[F.count(F.when(rule.failed, 1)).alias(rule.name) for rule in rules],
-            *[F.count(RAW_PREFIX + c).alias(RAW_PREFIX + c) for c in declaration.columns],
-        ).first().asDict()
-        outcome.rows_read, outcome.rows_valid = int(figures["_rows"]), int(figures["_valid"])
-        outcome.rows_quarantined = outcome.rows_read - outcome.rows_valid
-        outcome.rule_failures = {rule.name: int(figures[rule.name]) for rule in rules}
-        outcome.non_null_values = {c: int(figures[RAW_PREFIX + c]) for c in declaration.columns}
-        rejected = quarantined_rows(annotated, spec)
+        counts = ranked.agg(F.count(F.when(F.col(KEPT), 1)).alias("kept"),
+                            F.count(F.when(~F.col(KEPT) & F.col(COPY_OF_KEPT), 1)).alias("copies")).first()
+        kept = ranked.filter(KEPT).drop(KEPT, COPY_OF_KEPT)
+        merged = tables.merge_latest(silver_uri, kept, spec.primary_key, RECORD_VERSION, ROW_HASH, SILVER_PARTITION_COLUMNS)
+    finally:
+        ranked.unpersist()
+    outcome.rows_unique, outcome.duplicates_removed = int(counts["kept"]), int(counts["copies"])
+    outcome.rows_superseded = outcome.rows_valid - outcome.rows_unique - outcome.duplicates_removed
+    outcome.rows_inserted, outcome.rows_updated = merged.inserted, merged.updated
+    return merged.version
+
+
+def process_silver_batch(
+    spark: SparkSession,
+    store: BronzeStore,
+    declaration: DatasetDeclaration,
+    days: list[dt.date],
+    silver_uri: str,
+    quarantine_uri: str,
+    tables: Tables,
+    silver_uri_of: dict[str, str] | None = None,
+) -> SilverOutcome:
+    """Read, validate, cleanse, de-duplicate the ingestion dates of a run in one pass; one
+    commit to each table.
+
+    `silver_uri_of` maps referenced datasets to their silver tables, for references whose
+    orphans the declaration sends to quarantine."""
+    started = time.monotonic()
+    spec = silver_spec(declaration)
+    rules = spec.rules()
+    outcome = SilverOutcome(sorted(days))
+    outcome.rule_descriptions = {rule.name: rule.description for rule in rules}
+    conformed = conform(_read_batch(spark, store, declaration, outcome.ingestion_dates, outcome), spec)
+    conformed = _with_references(spark, conformed, declaration, spec, tables, silver_uri_of).persist()
+    try:
+        _count_gate(outcome, conformed.agg(*gate_figures(rules, declaration.columns)).first().asDict(), rules,
+                    declaration.columns)
+        rejected = quarantined_rows(conformed, rules, spec)
         if outcome.rows_quarantined:
             outcome.samples = failing_samples(rejected, declaration.columns, declaration.pii_columns)
-        unique = deduplicate(valid_rows(annotated, spec), spec)
-        merged = tables.merge_latest(silver_uri, unique, spec.primary_key, RECORD_VERSION, ROW_HASH, SILVER_PARTITION_COLUMNS)
-        replaced = tables.replace_where(quarantine_uri, rejected, f"_ingestion_date = '{ingestion_date.isoformat()}'", [])
+        outcome.silver_version = _merge_latest(valid_rows(conformed, rules, spec), spec, silver_uri, tables, outcome)
+        dates = ", ".join(f"'{day.isoformat()}'" for day in outcome.ingestion_dates)
+        outcome.quarantine_version = tables.replace_where(quarantine_uri, rejected, f"_ingestion_date IN ({dates})",
+                                                          []).version
     finally:
-        annotated.unpersist()
-    outcome.rows_unique = merged.source_rows
-    outcome.duplicates_removed = outcome.rows_valid - outcome.rows_unique
-    outcome.silver_version, outcome.rows_inserted, outcome.rows_updated = merged.version, merged.inserted, merged.updated
-    outcome.quarantine_version = replaced.version
-    outcome.quarantine_rows_for_day = tables.rows_for_ingestion_date(quarantine_uri, ingestion_date)
+        conformed.unpersist()
+    outcome.quarantine_rows_for_batch = sum(tables.rows_for_ingestion_date(quarantine_uri, d) for d in outcome.ingestion_dates)
     outcome.seconds = time.monotonic() - started
     return outcome

@@ -21,6 +21,7 @@ from dataops_platform.declarations import (
     ValiditySpec,
     VolumeSpec,
 )
+from dataops_platform.quality.rules import FILE_READABLE
 
 CHECK_DESCRIPTIONS = {
     "completeness": "Null rate of each critical column stays within the tolerated fraction.",
@@ -104,7 +105,8 @@ def validity(
     samples: dict[str, list[dict]],
     spec: ValiditySpec,
 ) -> CheckOutcome:
-    """Per-rule failing rows; fails when the fraction of rows failing any rule exceeds tolerance."""
+    """Per-rule failing rows; fails when the fraction of rows failing any rule exceeds tolerance,
+    or when a whole bronze file was rejected as unreadable (none of its records reached silver)."""
     fraction = _ratio(rows_failed, rows)
     rules = {
         name: {
@@ -118,9 +120,12 @@ def validity(
         if count
     }
     over = fraction > spec.max_failure_fraction
-    passed = not (over and rows > spec.min_rows)
+    files_rejected = rule_failures.get(FILE_READABLE, 0)
+    passed = not (over and rows > spec.min_rows) and not files_rejected
     summary = f"{rows_failed} of {rows} row(s) failed {len(rules)} rule(s) ({fraction:.2%}, tolerated {spec.max_failure_fraction:.0%})"
-    summary += _not_enforced(over and passed, rows, spec.min_rows)
+    summary += _not_enforced(over and not (rows > spec.min_rows), rows, spec.min_rows)
+    if files_rejected:
+        summary += f"; {files_rejected} file(s) rejected as unreadable, see the quarantine for why"
     return CheckOutcome(
         "validity",
         passed,

@@ -8,6 +8,7 @@ expressions feed the quarantine split and per-rule failure counts.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import reduce
 from typing import Callable
 
 from pyspark.sql import Column
@@ -16,6 +17,7 @@ from pyspark.sql import functions as F
 from dataops_platform.quality.contract import CheckSpec, ColumnContract, TableContract
 
 RAW_PREFIX = "_raw_"
+FILE_READABLE = "file_readable"  # the rule failed by the one row of a bronze file that could not be read
 
 
 @dataclass(frozen=True)
@@ -181,3 +183,21 @@ def table_rules(contract: TableContract, event_time: str, future_tolerance_hours
         rules.extend(column_rules(column))
     rules.append(future_event_rule(event_time, future_tolerance_hours))
     return rules
+
+
+def failed_any(rules: list[RowRule]) -> Column:
+    """True for a row that breaks at least one rule."""
+    return reduce(lambda a, b: a | b, [rule.failed for rule in rules], F.lit(False))
+
+
+def gate_figures(rules: list[RowRule], raw_columns: list[str]) -> list[Column]:
+    """The quality gate as one aggregation: `_rows`, `_valid` (rows failing no rule), failures
+    per rule (named after it) and non-null raw values per column (`_raw_<column>`).
+
+    Only boolean rule expressions are evaluated: the reasons are built for quarantined rows only."""
+    return [
+        F.count(F.lit(1)).alias("_rows"),
+        F.count(F.when(~failed_any(rules), 1)).alias("_valid"),
+        *[F.count(F.when(rule.failed, 1)).alias(rule.name) for rule in rules],
+        *[F.count(RAW_PREFIX + c).alias(RAW_PREFIX + c) for c in raw_columns],
+    ]

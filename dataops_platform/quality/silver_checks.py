@@ -20,9 +20,16 @@ VOLUME_METRICS = ("rows_read", "duration_seconds", "rows_quarantined")
 
 
 def volume_metrics(outcome: SilverOutcome) -> dict[str, float]:
-    """The figures the volume-anomaly check compares with history (also reported as metadata)."""
-    return {"rows_read": outcome.rows_read, "duration_seconds": round(outcome.seconds, 3),
-            "rows_quarantined": outcome.rows_quarantined}
+    """The figures the volume-anomaly check compares with history, per ingestion date (a batch of
+    several dates is compared by its average)."""
+    dates = max(len(outcome.ingestion_dates), 1)
+    return {"rows_read": outcome.rows_read / dates, "duration_seconds": round(outcome.seconds / dates, 3),
+            "rows_quarantined": outcome.rows_quarantined / dates}
+
+
+def per_partition(metadata: dict[str, float], partitions: int) -> dict[str, float]:
+    """Volume metrics of a past materialization (run totals in its metadata) per ingestion date."""
+    return {name: value / max(partitions, 1) for name, value in metadata.items()}
 
 
 @dataclass(frozen=True)
@@ -60,8 +67,9 @@ def silver_checks(
             outcome.samples, quality.validity,
         ),
         checks.accuracy(
-            outcome.source_records, outcome.rows_read, outcome.rows_quarantined, outcome.quarantine_rows_for_day,
-            outcome.duplicates_removed, outcome.rows_inserted, outcome.rows_updated, outcome.rows_already_current,
+            outcome.source_records, outcome.rows_read, outcome.rows_quarantined, outcome.quarantine_rows_for_batch,
+            outcome.duplicates_removed + outcome.rows_superseded, outcome.rows_inserted, outcome.rows_updated,
+            outcome.rows_already_current,
             quality.accuracy,
         ),
         checks.schema_drift(

@@ -114,18 +114,32 @@ def daily_revenue(transactions: DataFrame, customers: DataFrame, day: dt.date) -
     )
 
 
-def _sum(df: DataFrame, column: str):
-    return df.agg(F.sum(column).alias("s")).first()["s"] or 0
+Totals = dict[dt.date, tuple[str, object, object]]  # as-of date -> (figure, silver total, gold total)
 
 
-def spend_reconciliation(output: DataFrame, transactions: DataFrame, as_of: dt.date) -> tuple[str, object, object]:
-    """customer_360 total spend vs. completed silver amounts up to `as_of` of the same customers."""
-    completed = _up_to(transactions, "transaction_ts", as_of).filter(F.col("status") == SPEND_STATUS)
-    of_customers = completed.join(output.select("customer_id"), "customer_id", "left_semi")
-    return "total_spend", _sum(of_customers, "amount"), _sum(output, "total_spend")
+def _totals_by_date(label: str, expected: DataFrame, actual: DataFrame, days: list[dt.date]) -> Totals:
+    """Per date, the silver total and the gold total (both DataFrames: `_date`, `_total`), one job."""
+    rows = expected.join(actual.withColumnRenamed("_total", "_gold"), "_date", "full_outer").collect()
+    found = {r["_date"]: (r["_total"] or 0, r["_gold"] or 0) for r in rows}
+    return {day: (label, *found.get(day, (0, 0))) for day in days}
 
 
-def revenue_reconciliation(output: DataFrame, transactions: DataFrame, day: dt.date) -> tuple[str, object, object]:
-    """daily_revenue revenue vs. completed silver amounts of that day."""
-    completed = transactions.filter((F.to_date("transaction_ts") == F.lit(day)) & (F.col("status") == SPEND_STATUS))
-    return "revenue", _sum(completed, "amount"), _sum(output, "revenue")
+def spend_reconciliation(output: DataFrame, transactions: DataFrame, days: list[dt.date]) -> Totals:
+    """customer_360 total spend per as-of date vs. completed silver amounts up to that date of
+    the customers in that date's output."""
+    completed = transactions.filter(F.col("status") == SPEND_STATUS).select(
+        "customer_id", "amount", F.to_date("transaction_ts").alias("_day"))
+    customers = output.select("customer_id", F.col("as_of_date").alias("_date"))
+    expected = (completed.join(customers, "customer_id").filter(F.col("_day") <= F.col("_date"))
+                .groupBy("_date").agg(F.sum("amount").alias("_total")))
+    actual = output.groupBy(F.col("as_of_date").alias("_date")).agg(F.sum("total_spend").alias("_total"))
+    return _totals_by_date("total_spend", expected, actual, days)
+
+
+def revenue_reconciliation(output: DataFrame, transactions: DataFrame, days: list[dt.date]) -> Totals:
+    """daily_revenue revenue per day vs. completed silver amounts of that day."""
+    day = F.to_date("transaction_ts")
+    expected = (transactions.filter(day.isin(days) & (F.col("status") == SPEND_STATUS))
+                .groupBy(day.alias("_date")).agg(F.sum("amount").alias("_total")))
+    actual = output.groupBy(F.col("revenue_date").alias("_date")).agg(F.sum("revenue").alias("_total"))
+    return _totals_by_date("revenue", expected, actual, days)

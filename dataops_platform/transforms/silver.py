@@ -2,22 +2,31 @@
 
 Steps, each a pure function:
   conform      trim, empty -> null, lowercase, standard values, then try-cast to the contract
-  annotate     evaluate every row-level rule; `_errors` lists the reasons a row fails
-  split        valid rows vs. quarantined rows (raw text kept, nothing lost)
-  deduplicate  one row per primary key, the latest by event time
+  split        valid rows (failing no rule) vs. quarantined rows (raw text kept, nothing lost)
+  annotate     for quarantined rows: `_errors` lists the reasons a row fails
+  rank_versions / deduplicate  one row per primary key, the latest by event time
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from dataops_platform.quality.contract import TableContract
-from dataops_platform.quality.rules import RAW_PREFIX, RowRule, reference_flag, reference_rule, table_rules
+from dataops_platform.quality.rules import (
+    FILE_READABLE,
+    RAW_PREFIX,
+    RowRule,
+    failed_any,
+    reference_flag,
+    reference_rule,
+    table_rules,
+)
 
 TECHNICAL_COLUMNS = ["_bronze_file", "_ingestion_date"]
+FILE_ERROR = "_file_error"  # why a whole bronze file was rejected, on the one row standing for it
 RECORD_VERSION = "_record_version"
 ROW_HASH = "_row_hash"
 
@@ -36,8 +45,23 @@ class SilverSpec:
     quarantined_references: dict[str, str] = field(default_factory=dict)  # column -> referenced dataset
 
     def rules(self) -> list[RowRule]:
+        """Every row-level rule; the row of a rejected file fails only `file_readable`."""
         rules = table_rules(self.contract, self.event_time, self.future_tolerance_hours)
-        return rules + [reference_rule(column, dataset) for column, dataset in self.quarantined_references.items()]
+        rules += [reference_rule(column, dataset) for column, dataset in self.quarantined_references.items()]
+        readable = F.col(FILE_ERROR).isNull()
+        return [file_rule(), *(replace(rule, failed=readable & rule.failed) for rule in rules)]
+
+
+def file_rule() -> RowRule:
+    """A bronze file that could not be read as records: its one row carries the reason."""
+    return RowRule(
+        name=FILE_READABLE,
+        column=FILE_ERROR,
+        dimension="validity",
+        description="the file can be read as records (UTF-8 text lines, a usable CSV header)",
+        failed=F.col(FILE_ERROR).isNotNull(),
+        reason=F.col(FILE_ERROR),
+    )
 
 
 def _cleansed_text(raw: Column, name: str, spec: SilverSpec) -> Column:
@@ -58,13 +82,14 @@ def conform(raw: DataFrame, spec: SilverSpec) -> DataFrame:
     Keeps the cleansed text in `_raw_<column>` so a value that fails to parse is reported,
     never silently turned into null.
     """
-    if "_corrupt_record" not in raw.columns:
-        raw = raw.withColumn("_corrupt_record", F.lit(None).cast("string"))
+    for optional in ("_corrupt_record", FILE_ERROR):
+        if optional not in raw.columns:
+            raw = raw.withColumn(optional, F.lit(None).cast("string"))
     cleansed = [
         _cleansed_text(F.col(c.name).cast("string"), c.name, spec).alias(RAW_PREFIX + c.name)
         for c in spec.contract.columns
     ]
-    staged = raw.select(*cleansed, *TECHNICAL_COLUMNS, "_corrupt_record")
+    staged = raw.select(*cleansed, *TECHNICAL_COLUMNS, "_corrupt_record", FILE_ERROR)
     typed = [F.col(RAW_PREFIX + c.name).try_cast(c.spark_type).alias(c.name) for c in spec.contract.columns]
     return staged.select(*typed, "*")
 
@@ -84,10 +109,10 @@ def annotate(conformed: DataFrame, rules: list[RowRule]) -> DataFrame:
     return conformed.withColumn("_errors", F.array_compact(reasons)).withColumn("_failed_rules", F.array_compact(names))
 
 
-def valid_rows(annotated: DataFrame, spec: SilverSpec) -> DataFrame:
+def valid_rows(conformed: DataFrame, rules: list[RowRule], spec: SilverSpec) -> DataFrame:
     """Rows that pass every rule, typed, with lineage and ordering columns."""
     columns = spec.contract.column_names
-    ok = annotated.filter(F.size("_errors") == 0)
+    ok = conformed.filter(~failed_any(rules))
     row_hash = F.sha2(F.to_json(F.struct(*columns)), 256)
     event = F.date_format(F.col(spec.event_time).cast("timestamp"), "yyyy-MM-dd'T'HH:mm:ss.SSSSSS")
     version = F.concat_ws("|", F.coalesce(event, F.lit("0000")), F.col("_bronze_file"), row_hash)
@@ -102,10 +127,11 @@ def valid_rows(annotated: DataFrame, spec: SilverSpec) -> DataFrame:
     )
 
 
-def quarantined_rows(annotated: DataFrame, spec: SilverSpec) -> DataFrame:
-    """Rows that fail at least one rule, with their raw text and every reason."""
+def quarantined_rows(conformed: DataFrame, rules: list[RowRule], spec: SilverSpec) -> DataFrame:
+    """Rows that fail at least one rule, with their raw text and every reason (reasons are
+    built for these rows only)."""
     raw_columns = [F.col(RAW_PREFIX + c).alias(c) for c in spec.contract.column_names]
-    return annotated.filter(F.size("_errors") > 0).select(
+    return annotate(conformed.filter(failed_any(rules)), rules).select(
         *raw_columns,
         "_corrupt_record",
         *TECHNICAL_COLUMNS,
@@ -114,7 +140,18 @@ def quarantined_rows(annotated: DataFrame, spec: SilverSpec) -> DataFrame:
     )
 
 
-def deduplicate(valid: DataFrame, spec: SilverSpec) -> DataFrame:
-    """One row per primary key: the greatest `_record_version` (latest event, then latest file)."""
+KEPT, COPY_OF_KEPT = "_kept", "_copy_of_kept"
+
+
+def rank_versions(valid: DataFrame, spec: SilverSpec) -> DataFrame:
+    """Mark the row kept per primary key, the greatest `_record_version` (latest event, then
+    latest file): `_kept`; and, for the others, `_copy_of_kept` (same content: a duplicate)
+    or not (an older version the batch supersedes)."""
     window = Window.partitionBy(*spec.primary_key).orderBy(F.col(RECORD_VERSION).desc())
-    return valid.withColumn("_rank", F.row_number().over(window)).filter("_rank = 1").drop("_rank")
+    return valid.withColumn(KEPT, F.row_number().over(window) == 1).withColumn(
+        COPY_OF_KEPT, F.col(ROW_HASH) == F.first(ROW_HASH).over(window))
+
+
+def deduplicate(valid: DataFrame, spec: SilverSpec) -> DataFrame:
+    """One row per primary key: the row `rank_versions` keeps."""
+    return rank_versions(valid, spec).filter(KEPT).drop(KEPT, COPY_OF_KEPT)

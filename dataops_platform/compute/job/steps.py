@@ -86,6 +86,30 @@ def _with_checks(result: StepResult, key: Key, per_date: list[list[CheckOutcome]
     return result
 
 
+BATCH_DAYS = 31  # ingestion or as-of dates per Spark pass and commit; bounds a long backfill
+BATCH_BRONZE_BYTES = 256 * 2**20  # bronze bytes per silver batch: bounds what one MERGE brings to the driver
+
+
+def batches(days: list[dt.date], size_of=lambda day: 0, max_bytes: int = BATCH_BRONZE_BYTES) -> list[list[dt.date]]:
+    """Consecutive dates in batches of at most BATCH_DAYS dates and `max_bytes` (a date larger
+    than that is a batch of its own)."""
+    result: list[list[dt.date]] = []
+    total = 0
+    for day in days:
+        size = size_of(day)
+        if not result or len(result[-1]) == BATCH_DAYS or total + size > max_bytes:
+            result.append([])
+            total = 0
+        result[-1].append(day)
+        total += size
+    return result
+
+
+def bronze_bytes(lake: Lake, declaration: DatasetDeclaration, day: dt.date) -> int:
+    files = lake.bronze.partition_files(declaration.source, declaration.name, day)
+    return sum(int(f.metadata.get("size_bytes", 0)) for f in files)
+
+
 def run_silver(
     spark: SparkSession,
     lake: Lake,
@@ -94,19 +118,23 @@ def run_silver(
     history: list[dict[str, float]],
     log: Log,
 ) -> StepResult:
-    """Silver and quarantine for each date, then the inline checks (history: newest first)."""
+    """Silver and quarantine for the dates (in `batches`, bounded by dates and bronze bytes),
+    then the inline checks (history: newest first)."""
     name = declaration.name
     parents = {d: lake.silver_uri(d) for d in quarantine_references(declaration)}
     outcomes = []
-    for day in days:
-        outcome = silver_step.process_silver_day(
-            spark, lake.bronze, declaration, day, lake.silver_uri(name), lake.quarantine_uri(name), lake.tables, parents
+    for batch in batches(sorted(days), lambda day: bronze_bytes(lake, declaration, day)):
+        outcome = silver_step.process_silver_batch(
+            spark, lake.bronze, declaration, batch, lake.silver_uri(name), lake.quarantine_uri(name), lake.tables, parents
         )
+        dates = f"{batch[0]}" if len(batch) == 1 else f"{batch[0]}..{batch[-1]}"
         log.info(
-            f"{name} {day}: {outcome.rows_read} rows read, {outcome.rows_quarantined} quarantined, "
-            f"{outcome.duplicates_removed} duplicates removed, {outcome.rows_inserted} inserted, "
-            f"{outcome.rows_updated} updated"
+            f"{name} {dates}: {outcome.rows_read} rows read, {outcome.rows_quarantined} quarantined, "
+            f"{outcome.duplicates_removed} duplicates removed, {outcome.rows_superseded} superseded by a later "
+            f"version, {outcome.rows_inserted} inserted, {outcome.rows_updated} updated"
         )
+        for reason in outcome.read_report.rejected_files.values():
+            log.warning(f"{name} {dates}: {reason} (kept in bronze; one quarantine row says why)")
         outcomes.append(outcome)
     history, per_date = list(history), []
     table = silver_checks.table_figures(declaration, lake.silver_uri(name), lake.tables)
@@ -129,7 +157,7 @@ def run_gold(spark: SparkSession, lake: Lake, product_name: str, days: list[dt.d
         log.warning(f"{product_name} not built: silver {missing} does not exist yet; it will run when they do")
         return StepResult()
     uri, started = lake.gold_uri(product_name), time.monotonic()
-    outcomes = [gold_step.build_gold_day(spark, product, silver_uris, uri, day, lake.tables) for day in days]
+    outcomes = [o for batch in batches(days) for o in gold_step.build_gold_days(spark, product, silver_uris, uri, batch, lake.tables)]
     for outcome in outcomes:
         log.info(f"{product_name} as of {outcome.as_of}: {outcome.rows} rows (Delta v{outcome.version})")
     figures = metadata.run_metadata(

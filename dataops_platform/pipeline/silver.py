@@ -19,7 +19,7 @@ from dataops_platform.quality.masking import mask_row
 from dataops_platform.quality.reconciliation import count_all
 from dataops_platform.quality.rules import RAW_PREFIX, gate_figures
 from dataops_platform.pipeline.tables import Tables
-from dataops_platform.storage.bronze import BronzeStore
+from dataops_platform.storage.bronze import BronzeFile, BronzeStore
 from dataops_platform.storage.bronze_reader import ReadReport, read_bronze_files
 from dataops_platform.transforms.silver import (
     RECORD_VERSION,
@@ -112,11 +112,12 @@ def process_silver_day(spark: SparkSession, store: BronzeStore, declaration: Dat
 
 
 def _read_batch(spark: SparkSession, store: BronzeStore, declaration: DatasetDeclaration, days: list[dt.date],
-                outcome: SilverOutcome) -> DataFrame:
-    """The bronze files of every date as one DataFrame; files, records and read report into `outcome`."""
+                outcome: SilverOutcome, listed: dict[dt.date, list[BronzeFile]]) -> DataFrame:
+    """The bronze files of every date as one DataFrame; files, records and read report into `outcome`.
+    Dates missing from `listed` are listed here."""
     frames = []
     for day in days:
-        files = store.partition_files(declaration.source, declaration.name, day)
+        files = listed[day] if day in listed else store.partition_files(declaration.source, declaration.name, day)
         paths = store.readable_paths(files)
         raw, report = read_bronze_files(spark, paths, declaration.format, declaration.columns, day)
         unread = report.rejected_files  # each counts as one record: the row carrying its reason
@@ -172,18 +173,20 @@ def process_silver_batch(
     quarantine_uri: str,
     tables: Tables,
     silver_uri_of: dict[str, str] | None = None,
+    listed: dict[dt.date, list[BronzeFile]] | None = None,
 ) -> SilverOutcome:
     """Read, validate, cleanse, de-duplicate the ingestion dates of a run in one pass; one
     commit to each table.
 
     `silver_uri_of` maps referenced datasets to their silver tables, for references whose
-    orphans the declaration sends to quarantine."""
+    orphans the declaration sends to quarantine. `listed` holds bronze files the caller has
+    already listed, by date (listing an S3 partition costs a LIST and a GET per file)."""
     started = time.monotonic()
     spec = silver_spec(declaration)
     rules = spec.rules()
     outcome = SilverOutcome(sorted(days))
     outcome.rule_descriptions = {rule.name: rule.description for rule in rules}
-    conformed = conform(_read_batch(spark, store, declaration, outcome.ingestion_dates, outcome), spec)
+    conformed = conform(_read_batch(spark, store, declaration, outcome.ingestion_dates, outcome, listed or {}), spec)
     conformed = _with_references(spark, conformed, declaration, spec, tables, silver_uri_of).persist()
     try:
         _count_gate(outcome, conformed.agg(*gate_figures(rules, declaration.columns)).first().asDict(), rules,

@@ -105,8 +105,8 @@ def batches(days: list[dt.date], size_of=lambda day: 0, max_bytes: int = BATCH_B
     return result
 
 
-def bronze_bytes(lake: Lake, declaration: DatasetDeclaration, day: dt.date) -> int:
-    files = lake.bronze.partition_files(declaration.source, declaration.name, day)
+def size_bytes(files: list) -> int:
+    """Bronze bytes of listed files, from their metadata."""
     return sum(int(f.metadata.get("size_bytes", 0)) for f in files)
 
 
@@ -123,9 +123,11 @@ def run_silver(
     name = declaration.name
     parents = {d: lake.silver_uri(d) for d in quarantine_references(declaration)}
     outcomes = []
-    for batch in batches(sorted(days), lambda day: bronze_bytes(lake, declaration, day)):
+    listed = {day: lake.bronze.partition_files(declaration.source, name, day) for day in days}  # listed once
+    for batch in batches(sorted(days), lambda day: size_bytes(listed[day]), BATCH_BRONZE_BYTES):
         outcome = silver_step.process_silver_batch(
-            spark, lake.bronze, declaration, batch, lake.silver_uri(name), lake.quarantine_uri(name), lake.tables, parents
+            spark, lake.bronze, declaration, batch, lake.silver_uri(name), lake.quarantine_uri(name), lake.tables, parents,
+            {day: listed[day] for day in batch},
         )
         dates = f"{batch[0]}" if len(batch) == 1 else f"{batch[0]}..{batch[-1]}"
         log.info(

@@ -29,6 +29,7 @@ from dataops_platform.transforms.silver import (
     KEPT,
     attach_reference_flag,
     conform,
+    flag_rejected,
     quarantined_rows,
     rank_versions,
     valid_rows,
@@ -187,11 +188,12 @@ def process_silver_batch(
     outcome = SilverOutcome(sorted(days))
     outcome.rule_descriptions = {rule.name: rule.description for rule in rules}
     conformed = conform(_read_batch(spark, store, declaration, outcome.ingestion_dates, outcome, listed or {}), spec)
-    conformed = _with_references(spark, conformed, declaration, spec, tables, silver_uri_of).persist()
+    conformed = _with_references(spark, conformed, declaration, spec, tables, silver_uri_of)
+    conformed = flag_rejected(conformed, rules).persist()
+    rejected = quarantined_rows(conformed, rules, spec).persist()  # sampled, then written
     try:
         _count_gate(outcome, conformed.agg(*gate_figures(rules, declaration.columns)).first().asDict(), rules,
                     declaration.columns)
-        rejected = quarantined_rows(conformed, rules, spec)
         if outcome.rows_quarantined:
             outcome.samples = failing_samples(rejected, declaration.columns, declaration.pii_columns)
         outcome.silver_version = _merge_latest(valid_rows(conformed, rules, spec), spec, silver_uri, tables, outcome)
@@ -199,6 +201,7 @@ def process_silver_batch(
         outcome.quarantine_version = tables.replace_where(quarantine_uri, rejected, f"_ingestion_date IN ({dates})",
                                                           []).version
     finally:
+        rejected.unpersist()
         conformed.unpersist()
     outcome.quarantine_rows_for_batch = sum(tables.rows_for_ingestion_date(quarantine_uri, d) for d in outcome.ingestion_dates)
     outcome.seconds = time.monotonic() - started

@@ -3,6 +3,7 @@
 Steps, each a pure function:
   conform      trim, empty -> null, lowercase, standard values, then try-cast to the contract
   split        valid rows (failing no rule) vs. quarantined rows (raw text kept, nothing lost)
+  flag_rejected  `_rejected`: whether a row fails any rule (optional, saves re-evaluating them)
   annotate     for quarantined rows: `_errors` lists the reasons a row fails
   rank_versions / deduplicate  one row per primary key, the latest by event time
 """
@@ -109,10 +110,22 @@ def annotate(conformed: DataFrame, rules: list[RowRule]) -> DataFrame:
     return conformed.withColumn("_errors", F.array_compact(reasons)).withColumn("_failed_rules", F.array_compact(names))
 
 
+REJECTED = "_rejected"  # whether a row fails any rule, computed once (see `flag_rejected`)
+
+
+def flag_rejected(conformed: DataFrame, rules: list[RowRule]) -> DataFrame:
+    """Add `_rejected`, so the rules are evaluated once per row, not again by every split."""
+    return conformed.withColumn(REJECTED, failed_any(rules))
+
+
+def _rejected(conformed: DataFrame, rules: list[RowRule]) -> Column:
+    return F.col(REJECTED) if REJECTED in conformed.columns else failed_any(rules)
+
+
 def valid_rows(conformed: DataFrame, rules: list[RowRule], spec: SilverSpec) -> DataFrame:
     """Rows that pass every rule, typed, with lineage and ordering columns."""
     columns = spec.contract.column_names
-    ok = conformed.filter(~failed_any(rules))
+    ok = conformed.filter(~_rejected(conformed, rules))
     row_hash = F.sha2(F.to_json(F.struct(*columns)), 256)
     event = F.date_format(F.col(spec.event_time).cast("timestamp"), "yyyy-MM-dd'T'HH:mm:ss.SSSSSS")
     version = F.concat_ws("|", F.coalesce(event, F.lit("0000")), F.col("_bronze_file"), row_hash)
@@ -131,7 +144,7 @@ def quarantined_rows(conformed: DataFrame, rules: list[RowRule], spec: SilverSpe
     """Rows that fail at least one rule, with their raw text and every reason (reasons are
     built for these rows only)."""
     raw_columns = [F.col(RAW_PREFIX + c).alias(c) for c in spec.contract.column_names]
-    return annotate(conformed.filter(failed_any(rules)), rules).select(
+    return annotate(conformed.filter(_rejected(conformed, rules)), rules).select(
         *raw_columns,
         "_corrupt_record",
         *TECHNICAL_COLUMNS,

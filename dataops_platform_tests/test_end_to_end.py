@@ -162,5 +162,5 @@ def test_tables_report_the_same_metadata_keys(platform):
         assert set(STANDARD_KEYS) <= set(last[key]), key
     silver = last["silver/transactions"]
     assert silver["failed_rows"] == silver["rows_quarantined"] and silver["bytes"] > 0
-    assert silver["partitions_written"] == str(DAYS[-1]) and silver["inputs"]
+    assert silver["partitions_written"] == str(DAYS[-1]) and silver["partition_count"] == 1 and silver["inputs"]
     assert last["gold/customer_360"]["inputs"][0].startswith("silver/customers@v")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import dagster as dg
+
+from dataops_platform.assets.silver import _partition_count
 from dataops_platform.declarations import QualitySpec
 from dataops_platform.quality import checks
 from dataops_platform.quality.masking import mask_row, mask_value
@@ -59,11 +62,12 @@ def test_consistency_counts_orphans_per_reference():
 
 def test_accuracy_finds_unaccounted_rows():
     spec = Q.accuracy
-    ok = checks.accuracy(100, 100, 5, 5, 3, 80, 10, 2, spec)
+    ok = checks.accuracy(100, 100, 5, 5, 3, 80, 8, 2, spec, superseded=2)
     assert ok.passed and ok.summary == "all 100 bronze row(s) accounted for"
-    lost = checks.accuracy(100, 98, 5, 5, 3, 80, 8, 2, spec)
+    assert (ok.metadata["duplicates"], ok.metadata["superseded"]) == (3, 2)
+    lost = checks.accuracy(100, 98, 5, 5, 3, 80, 8, 2, spec, superseded=0)
     assert not lost.passed and "bronze files hold 100 record(s) but 98 were read" in lost.summary
-    gap = checks.accuracy(100, 100, 5, 4, 3, 80, 10, 1, spec)
+    gap = checks.accuracy(100, 100, 5, 4, 3, 80, 10, 1, spec, superseded=0)
     assert not gap.passed and gap.metadata["unaccounted"] == 1 and "quarantine holds 4" in gap.summary
 
 
@@ -108,3 +112,10 @@ def test_volume_anomaly_ignores_noise_below_the_floors():
     flat = [{"rows_read": 1000}] * 5  # zero variance: only a change beyond 25% counts
     assert checks.volume_anomaly({"rows_read": 1100}, flat, Q.volume).passed
     assert not checks.volume_anomaly({"rows_read": 2000}, flat, Q.volume).passed
+
+
+def test_volume_history_divides_a_backfill_by_its_partition_count():
+    text = dg.MetadataValue.text
+    assert _partition_count({"partition_count": dg.MetadataValue.int(3), "partitions_written": text("x")}) == 3
+    assert _partition_count({"partitions_written": text("2026-01-01, 2026-01-02")}) == 2  # recorded before the key
+    assert _partition_count({"partitions_written": text("")}) == _partition_count({}) == 1

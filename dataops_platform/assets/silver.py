@@ -109,7 +109,15 @@ def _volume_history(context: AssetExecutionContext, key, limit: int) -> list[dic
     for record in records:
         metadata = record.asset_materialization.metadata if record.asset_materialization else {}
         values = {m: metadata[m].value for m in silver_checks.VOLUME_METRICS if m in metadata}
-        partitions = metadata["partitions_written"].value.count(",") + 1 if "partitions_written" in metadata else 1
         if values:
-            history.append(silver_checks.per_partition(values, partitions))
+            history.append(silver_checks.per_partition(values, _partition_count(metadata)))
     return history
+
+
+def _partition_count(metadata) -> int:
+    """Partitions a past materialization wrote (materializations before `partition_count`
+    existed are counted from `partitions_written`)."""
+    if "partition_count" in metadata:
+        return max(1, int(metadata["partition_count"].value))
+    written = metadata["partitions_written"].value if "partitions_written" in metadata else ""
+    return written.count(",") + 1 if written else 1

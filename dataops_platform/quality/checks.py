@@ -160,9 +160,13 @@ def accuracy(
     updated: int,
     already_current: int,
     spec: RuleSpec,
+    *,
+    superseded: int,
 ) -> CheckOutcome:
-    """Reconciles the records in the bronze files with what silver and quarantine received."""
-    accounted = quarantined + duplicates + inserted + updated + already_current
+    """Reconciles the records in the bronze files with what silver and quarantine received.
+    duplicates: copies of the row kept for their key; superseded: older versions of a key that a
+    later version in the same batch replaced."""
+    accounted = quarantined + duplicates + superseded + inserted + updated + already_current
     problems = []
     if source_records != rows_read:
         problems.append(f"bronze files hold {source_records} record(s) but {rows_read} were read")
@@ -182,6 +186,7 @@ def accuracy(
             "quarantined": quarantined,
             "quarantine_table_rows": quarantine_table_rows,
             "duplicates": duplicates,
+            "superseded": superseded,
             "inserted": inserted,
             "updated": updated,
             "already_current": already_current,

@@ -68,9 +68,8 @@ def silver_checks(
         ),
         checks.accuracy(
             outcome.source_records, outcome.rows_read, outcome.rows_quarantined, outcome.quarantine_rows_for_batch,
-            outcome.duplicates_removed + outcome.rows_superseded, outcome.rows_inserted, outcome.rows_updated,
-            outcome.rows_already_current,
-            quality.accuracy,
+            outcome.duplicates_removed, outcome.rows_inserted, outcome.rows_updated, outcome.rows_already_current,
+            quality.accuracy, superseded=outcome.rows_superseded,
         ),
         checks.schema_drift(
             report.extra_columns, report.missing_columns, outcome.parse_failures, outcome.non_null_values,

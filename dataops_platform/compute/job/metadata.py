@@ -12,7 +12,8 @@ from dataops_platform.pipeline.tables import Tables
 
 # Reported by every table materialization (run_metadata below).
 STANDARD_KEYS = (
-    "dagster/row_count", "bytes", "partitions_written", "duration_seconds", "inputs", "delta_version", "failed_rows"
+    "dagster/row_count", "bytes", "partitions_written", "partition_count", "duration_seconds", "inputs",
+    "delta_version", "failed_rows",
 )
 
 
@@ -35,6 +36,7 @@ def run_metadata(
         "dagster/row_count": row_count,
         "bytes": bytes_stored,
         "partitions_written": ", ".join(str(p) for p in partitions),
+        "partition_count": len(partitions),
         "duration_seconds": round(duration_seconds, 3),
         "inputs": list(inputs),
         "delta_version": -1 if delta_version is None else delta_version,

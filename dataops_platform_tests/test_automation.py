@@ -112,7 +112,7 @@ def test_the_deployed_instance_lets_one_run_at_a_time_write_a_pool(tmp_path):
     """deploy/dagster.yaml: pools default to a limit of 1, across runs in separate processes."""
     (tmp_path / "dagster.yaml").write_text((REPO / "deploy" / "dagster.yaml").read_text())
     # Dagster claims a slot by reading a free one and then taking it; SQLite has no row lock, so
-    # two claims at the very same instant can both succeed (README, "Automation"). This test
+    # two claims at the very same instant can both succeed (README, "Silver and gold follow by themselves"). This test
     # checks the limit the platform relies on: a run reaching a pool another run holds waits.
     with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
         assert instance.event_log_storage.initialize_concurrency_limit_to_default("delta_silver_x")

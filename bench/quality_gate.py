@@ -19,7 +19,7 @@ from pyspark.sql import functions as F
 from bench import platform_path
 from bench.report import Row, ScenarioResult, median, per_scale, paired_runs, ratio, timed
 from dataops_platform.declarations import load_declarations
-from dataops_platform.pipeline.silver import silver_spec
+from dataops_platform.steps.silver import silver_spec
 from dataops_platform.quality.rules import gate_figures
 from dataops_platform.settings import BUILTIN_DATASETS_DIR
 from dataops_platform.storage.bronze_reader import read_bronze_files

@@ -36,7 +36,7 @@ def _platform_tick(bucket: str, prefix: str, cursor: str | None, *, client, lake
                    now: float) -> tuple[list[str], str]:
     """One evaluation of the listing sensor: (new keys, next cursor)."""
     try:
-        from dataops_platform.sensors.listing import ListingPolicy, ListingState, scan
+        from dataops_platform.orchestration.sensors.listing import ListingPolicy, ListingState, scan
     except ImportError as exc:
         raise SensorUnavailable(f"platform sensor not available ({exc})") from exc
     intake, ledger = _stores(client, bucket, lake_bucket)

@@ -1,24 +1,31 @@
-"""Dataset declarations: one YAML file per source dataset, validated on load.
+"""Declarations: what a dataset's or a data product's `defs.yaml` says, validated (no Dagster).
 
-A declaration is the whole parametrization of a dataset: the asset factories turn it into
-intake, bronze, silver and quarantine assets. A malformed file fails loading with a message
-that names the file and the field.
+A declaration is the whole parametrization of a dataset or product; the components
+(components/) turn it into assets, checks and sensors. The same models validate the YAML for
+`dg`, for the job process on Databricks, and for the Dagster-free readers below (demo data,
+benchmarks). A malformed file fails loading with a message that names the file and the field.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import re
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dataops_platform.quality.contract import TableContract, contract_from_model
+from dataops_platform.quality.policy import QualitySpec
 
+DEFS_DIR = Path(__file__).resolve().parent / "defs"  # the package's component instances
+DATASET_TYPE = "dataops_platform.components.Dataset"
+PRODUCT_TYPE = "dataops_platform.components.DataProduct"
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
+REF_PATTERN = r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$"  # module:attribute
 OWNER_PATTERN = re.compile(r"^(team:[A-Za-z0-9_.-]+|[^@\s]+@[^@\s]+\.[A-Za-z]{2,})$")
 
 
@@ -55,84 +62,6 @@ class CleansingSpec(_Strict):
     )
 
 
-Severity = Literal["ERROR", "WARN"]
-
-
-class RuleSpec(_Strict):
-    """Severity of a quality dimension: ERROR checks on silver block gold, WARN checks only report."""
-
-    severity: Severity = "ERROR"
-
-
-class FractionSpec(RuleSpec):
-    """A rule on a fraction of rows: below `min_rows` rows the fraction is reported, never failed."""
-
-    min_rows: int = Field(100, ge=0, description="Below this many rows the check reports but never fails.")
-
-
-class CompletenessSpec(FractionSpec):
-    max_null_fraction: float = Field(0.10, ge=0, le=1, description="Tolerated null fraction per critical column.")
-
-
-class UniquenessSpec(FractionSpec):
-    max_duplicate_fraction: float = Field(0.05, ge=0, le=1, description="Tolerated duplicate fraction in a batch.")
-
-
-class ValiditySpec(FractionSpec):
-    max_failure_fraction: float = Field(0.05, ge=0, le=1, description="Tolerated fraction of rows failing rules.")
-
-
-class ConsistencySpec(FractionSpec):
-    severity: Severity = "WARN"
-    max_orphan_fraction: float = Field(0.05, ge=0, le=1, description="Tolerated fraction of orphan references.")
-
-
-class TimelinessSpec(_Strict):
-    """Freshness expectation, enforced by a Dagster FreshnessPolicy (FAIL past max, WARN past warn)."""
-
-    max_lag_hours: float = Field(26, gt=0, description="The table must have been updated within this many hours.")
-    warn_lag_hours: float | None = Field(None, gt=0, description="Warn when the last update is older than this.")
-
-    @model_validator(mode="after")
-    def _warn_before_fail(self) -> "TimelinessSpec":
-        if self.warn_lag_hours is not None and self.warn_lag_hours >= self.max_lag_hours:
-            raise ValueError("field 'warn_lag_hours' must be smaller than 'max_lag_hours'")
-        return self
-
-
-class SchemaDriftSpec(RuleSpec):
-    allow_additive: bool = Field(True, description="New columns in incoming files are reported but allowed.")
-    retyped_fraction: float = Field(
-        0.5, gt=0, le=1, description="A column whose values mostly fail to parse is reported as retyped."
-    )
-
-
-class VolumeSpec(RuleSpec):
-    severity: Severity = "WARN"
-    max_sigmas: float = Field(3.0, gt=0, description="Flag a metric further than this many standard deviations.")
-    min_history: int = Field(5, ge=2, description="Materializations needed before anomalies can fail.")
-    history: int = Field(30, ge=2, description="How many recent materializations form the baseline.")
-    min_relative_change: float = Field(
-        0.25, ge=0, description="Ignore deviations smaller than this fraction of the mean (noise on stable series)."
-    )
-    min_duration_change_seconds: float = Field(
-        10, ge=0, description="Ignore processing-time deviations smaller than this (scheduling jitter)."
-    )
-
-
-class QualitySpec(_Strict):
-    """Per-dimension severities and tolerated failure fractions (defaults: the platform's policy)."""
-
-    completeness: CompletenessSpec = Field(default_factory=CompletenessSpec)
-    uniqueness: UniquenessSpec = Field(default_factory=UniquenessSpec)
-    validity: ValiditySpec = Field(default_factory=ValiditySpec)
-    consistency: ConsistencySpec = Field(default_factory=ConsistencySpec)
-    accuracy: RuleSpec = Field(default_factory=RuleSpec)
-    timeliness: TimelinessSpec = Field(default_factory=TimelinessSpec)
-    schema_drift: SchemaDriftSpec = Field(default_factory=SchemaDriftSpec)
-    volume: VolumeSpec = Field(default_factory=VolumeSpec)
-
-
 class Reference(_Strict):
     """A foreign key: this column's values should exist in `dataset`.`column`."""
 
@@ -141,27 +70,13 @@ class Reference(_Strict):
     quarantine_orphans: bool = Field(False, description="Send rows with an orphan key to quarantine.")
 
 
-class DatasetDeclaration(_Strict):
-    """What a YAML file in datasets/ declares about one source dataset."""
+class _Declaration(_Strict):
+    """What every declared table has: a name, a description for the catalog, a domain, owners."""
 
-    name: str = Field(pattern=NAME_PATTERN)
-    description: str = Field(min_length=1)
+    name: str = Field(pattern=NAME_PATTERN, description="The table's name: the folder name of its defs.yaml.")
+    description: str = Field(min_length=1, description="One line for the catalog.")
     domain: str = Field(pattern=NAME_PATTERN)
-    source: str = Field(pattern=NAME_PATTERN)
-    owners: list[str] = Field(min_length=1)
-    intake: IntakeSpec
-    format: Literal["csv", "jsonl"]
-    primary_key: list[str] = Field(min_length=1)
-    event_time: str
-    partitioning: PartitioningSpec
-    critical_columns: list[str] = Field(default_factory=list)
-    pii_columns: list[str] = Field(default_factory=list)
-    schema_ref: str = Field(alias="schema", pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
-    cleansing: CleansingSpec = Field(default_factory=CleansingSpec)
-    future_tolerance_hours: int = Field(48, ge=0)
-    references: dict[str, Reference] = Field(default_factory=dict)
-    quality: QualitySpec = Field(default_factory=QualitySpec)
-    _source_text: str = PrivateAttr("")
+    owners: list[str] = Field(min_length=1, description="Emails or 'team:<name>'.")
 
     @field_validator("owners")
     @classmethod
@@ -170,6 +85,24 @@ class DatasetDeclaration(_Strict):
         if bad:
             raise ValueError(f"owners must be emails or 'team:<name>', got {bad}")
         return owners
+
+
+class DatasetDeclaration(_Declaration):
+    """What a dataset's defs.yaml declares (its `attributes:`) about one source dataset."""
+
+    source: str = Field(pattern=NAME_PATTERN, description="The source system; part of the bronze path.")
+    intake: IntakeSpec
+    format: Literal["csv", "jsonl"]
+    primary_key: list[str] = Field(min_length=1)
+    event_time: str
+    partitioning: PartitioningSpec
+    critical_columns: list[str] = Field(default_factory=list)
+    pii_columns: list[str] = Field(default_factory=list)
+    schema_ref: str = Field(alias="schema", pattern=REF_PATTERN, description="The pandera DataFrameModel (module:Class).")
+    cleansing: CleansingSpec = Field(default_factory=CleansingSpec)
+    future_tolerance_hours: int = Field(48, ge=0)
+    references: dict[str, Reference] = Field(default_factory=dict)
+    quality: QualitySpec = Field(default_factory=QualitySpec)
 
     @model_validator(mode="after")
     def _columns_exist_in_schema(self) -> "DatasetDeclaration":
@@ -199,12 +132,7 @@ class DatasetDeclaration(_Strict):
     @cached_property
     def schema_model(self) -> type:
         """The pandera DataFrameModel named by `schema` (module:Class)."""
-        module_name, class_name = self.schema_ref.split(":")
-        try:
-            model = getattr(importlib.import_module(module_name), class_name)
-        except (ImportError, AttributeError) as exc:
-            raise ValueError(f"field 'schema': cannot import {self.schema_ref}: {exc}") from exc
-        return model
+        return import_ref(self.schema_ref, "schema")
 
     @cached_property
     def contract(self) -> TableContract:
@@ -216,48 +144,149 @@ class DatasetDeclaration(_Strict):
 
     @property
     def source_text(self) -> str:
-        """The YAML text this declaration was read from (part of the code version)."""
-        return self._source_text
+        """The declaration as canonical JSON: part of the code version, and what a job process
+        validates again (job/run.py)."""
+        return declaration_json(self)
 
 
-def load_declaration(path: Path) -> DatasetDeclaration:
-    """Parse and validate one YAML declaration; errors name the file and the field."""
+def import_ref(ref: str, field_name: str) -> Any:
+    """The object a `module:attribute` field names; the error names the field."""
+    module_name, attribute = ref.split(":")
+    try:
+        return getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"field '{field_name}': cannot import {ref}: {exc}") from exc
+
+
+def declaration_json(declaration: BaseModel) -> str:
+    """The declared fields only (a component subclass adds none), as sorted JSON."""
+    fields = DatasetDeclaration.model_fields if isinstance(declaration, DatasetDeclaration) else ProductDeclaration.model_fields
+    data = declaration.model_dump(mode="json", by_alias=True, include=set(fields))
+    return json.dumps(data, sort_keys=True)
+
+
+class ProductDeclaration(_Declaration):
+    """What a gold data product's defs.yaml declares: its silver inputs, transform and contract."""
+
+    inputs: list[str] = Field(min_length=1, description="Silver datasets, in the transform's argument order.")
+    transform: str = Field(pattern=REF_PATTERN, description="module:function (*silver DataFrames, as_of date) -> DataFrame.")
+    schema_ref: str = Field(alias="schema", pattern=REF_PATTERN, description="The pandera DataFrameModel of the output.")
+    date_column: str = Field(description="The as-of date column (the Dagster partition date).")
+    partition_by: list[str] = Field(default_factory=list, description="Delta partition columns.")
+    pii_columns: list[str] = Field(default_factory=list)
+    reconcile: str = Field(pattern=REF_PATTERN, description="module:function (output, silver input, as-of dates) -> totals.")
+    reconcile_with: str = Field(description="The silver input the reconciliation totals come from.")
+    column_lineage: dict[str, list[str]] = Field(
+        default_factory=dict, description="Output column -> the 'dataset.column' silver columns it is computed from."
+    )
+
+    @model_validator(mode="after")
+    def _columns_exist(self) -> "ProductDeclaration":
+        columns = set(self.contract.column_names)
+        for field_name, names in {"date_column": [self.date_column], "partition_by": self.partition_by,
+                                  "pii_columns": self.pii_columns, "column_lineage": list(self.column_lineage)}.items():
+            missing = [n for n in names if n not in columns]
+            if missing:
+                raise ValueError(f"field '{field_name}': column(s) {missing} not in schema {self.schema_ref}")
+        if self.reconcile_with not in self.inputs:
+            raise ValueError(f"field 'reconcile_with': {self.reconcile_with!r} is not one of the inputs {self.inputs}")
+        sources = [s for sources in self.column_lineage.values() for s in sources]
+        bad = [s for s in sources if s.count(".") != 1 or s.split(".")[0] not in self.inputs]
+        if bad:
+            raise ValueError(f"field 'column_lineage': {bad} must be 'dataset.column' of an input")
+        return self
+
+    @cached_property
+    def schema_model(self) -> type:
+        return import_ref(self.schema_ref, "schema")
+
+    @cached_property
+    def contract(self) -> TableContract:
+        return contract_from_model(self.schema_model)
+
+    @cached_property
+    def build(self):
+        """The transform: (*silver DataFrames in `inputs` order, as_of date) -> DataFrame."""
+        return import_ref(self.transform, "transform")
+
+    @cached_property
+    def reconciler(self):
+        return import_ref(self.reconcile, "reconcile")
+
+    @property
+    def source_text(self) -> str:
+        return declaration_json(self)
+
+
+# ---------------------------------------------------------------- reading defs.yaml files
+
+
+def component_files(defs_dir: Path, component_type: str) -> list[tuple[Path, dict]]:
+    """(path, attributes) of every `<instance>/defs.yaml` under `defs_dir` of this type."""
+    found = []
+    for path in sorted(Path(defs_dir).glob("*/defs.yaml")):
+        raw = _read_yaml(path)
+        if raw.get("type") == component_type:
+            found.append((path, raw.get("attributes") or {}))
+    return found
+
+
+def _read_yaml(path: Path) -> dict:
     try:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise DeclarationError(f"{path}: cannot read YAML: {exc}") from exc
     if not isinstance(raw, dict):
         raise DeclarationError(f"{path}: expected a mapping of fields, got {type(raw).__name__}")
+    return raw
+
+
+def validate(model: type[_Strict], path: Path, attributes: dict):
+    """A declaration from a file's attributes; errors name the file and the field."""
     try:
-        declaration = DatasetDeclaration.model_validate(raw)
+        declaration = model.model_validate(attributes)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"field '{'.'.join(str(p) for p in err['loc']) or '<root>'}': {err['msg']}" for err in exc.errors()
+        raise DeclarationError(f"{path}: {describe(exc)}") from None
+    if declaration.name != path.parent.name:
+        raise DeclarationError(
+            f"{path}: field 'name': {declaration.name!r} must match the folder name {path.parent.name!r}"
         )
-        raise DeclarationError(f"{path}: {problems}") from None
-    declaration._source_text = path.read_text(encoding="utf-8")
-    if declaration.name != path.stem:
-        raise DeclarationError(f"{path}: field 'name': {declaration.name!r} must match the file name {path.stem!r}")
     return declaration
 
 
-def load_declarations(directories: tuple[Path, ...] | list[Path]) -> list[DatasetDeclaration]:
-    """All declarations in the given folders, sorted by name; duplicate names and references
-    to undeclared datasets or columns are errors."""
-    found: dict[str, tuple[Path, DatasetDeclaration]] = {}
-    for directory in directories:
-        for path in sorted(Path(directory).glob("*.yaml")):
-            declaration = load_declaration(path)
-            if declaration.name in found:
-                raise DeclarationError(
-                    f"{path}: field 'name': dataset {declaration.name!r} is already declared in {found[declaration.name][0]}"
-                )
-            found[declaration.name] = (path, declaration)
-    for path, declaration in found.values():
+def describe(exc: ValidationError) -> str:
+    return "; ".join(
+        f"field '{'.'.join(str(p) for p in err['loc']) or '<root>'}': {err['msg']}" for err in exc.errors()
+    )
+
+
+def load_declarations(defs_dir: Path = DEFS_DIR) -> list[DatasetDeclaration]:
+    """Every dataset declared under `defs_dir`, sorted by name, references checked."""
+    found = {path: validate(DatasetDeclaration, path, attributes)
+             for path, attributes in component_files(defs_dir, DATASET_TYPE)}
+    check_references(found)
+    return sorted(found.values(), key=lambda d: d.name)
+
+
+def load_products(defs_dir: Path = DEFS_DIR) -> list[ProductDeclaration]:
+    """Every gold data product declared under `defs_dir`, sorted by name."""
+    found = [validate(ProductDeclaration, path, attributes) for path, attributes in component_files(defs_dir, PRODUCT_TYPE)]
+    return sorted(found, key=lambda p: p.name)
+
+
+def check_references(found: dict[Path, DatasetDeclaration]) -> None:
+    """Duplicate names and references to undeclared datasets or columns are errors."""
+    by_name: dict[str, tuple[Path, DatasetDeclaration]] = {}
+    for path, declaration in found.items():
+        if declaration.name in by_name:
+            raise DeclarationError(
+                f"{path}: field 'name': dataset {declaration.name!r} is already declared in {by_name[declaration.name][0]}"
+            )
+        by_name[declaration.name] = (path, declaration)
+    for path, declaration in found.items():
         for column, ref in declaration.references.items():
-            target = found.get(ref.dataset)
+            target = by_name.get(ref.dataset)
             if target is None or ref.column not in target[1].columns:
                 raise DeclarationError(
                     f"{path}: field 'references.{column}': {ref.dataset}.{ref.column} is not a declared dataset column"
                 )
-    return [found[name][1] for name in sorted(found)]

@@ -1,78 +1,77 @@
-"""The Dagster code location: assembles assets and resources from settings, nothing else.
+"""The Dagster code location: the component instances of defs/ plus the platform-wide parts.
 
-`defs` is built lazily by Dagster when the code location loads; importing this module does
-not start Spark or touch storage.
+`defs` is built lazily by Dagster when the code location loads (`dg dev`, `dg check defs`,
+`dagster dev -w workspace.yaml`); importing this module does not start Spark, touch storage
+or read a secret.
 """
 
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import dagster as dg
 
-from dataops_platform.assets.bronze import bronze_asset
-from dataops_platform.assets.consistency import consistency_check
-from dataops_platform.assets.gold import gold_assets
-from dataops_platform.assets.intake import intake_spec
-from dataops_platform.assets.metadata import daily_partitions
-from dataops_platform.assets.report import quality_report_asset
-from dataops_platform.assets.silver import silver_assets
-from dataops_platform.compute.databricks import compute_resource
-from dataops_platform.compute.spark import spark_resource
-from dataops_platform.declarations import load_declarations
-from dataops_platform.sensors.alerts import alert_sensors
-from dataops_platform.sensors.automation import automation_sensor
-from dataops_platform.sensors.intake import intake_sensors
-from dataops_platform.sensors.requests import IngestTarget, ingest_job
-from dataops_platform.settings import Settings
-from dataops_platform.storage.resource import LakeResource
+from dataops_platform.components import Dataset
+from dataops_platform.declarations import DeclarationError, check_references
+from dataops_platform.orchestration.report import quality_report_asset
+from dataops_platform.orchestration.resources.compute import compute_resource
+from dataops_platform.orchestration.resources.lake import lake_resource
+from dataops_platform.orchestration.resources.spark import spark_resource
+from dataops_platform.orchestration.sensors.alerts import alert_sensors
+from dataops_platform.orchestration.sensors.automation import automation_sensor
+from dataops_platform.orchestration.sensors.ingest import IngestTarget, ingest_job
+from dataops_platform.orchestration.sensors.sqs import sqs_sensor
+from dataops_platform.settings import PROJECT_ROOT, Settings, building_with
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
-    """Every asset and resource of the platform for the given settings."""
-    with warnings.catch_warnings():
+    """Every asset, check, sensor and resource of the platform for the given settings."""
+    with warnings.catch_warnings(), building_with(settings):
         # BackfillPolicy.single_run is beta in Dagster 1.13; without this, one warning per asset
         warnings.filterwarnings("ignore", category=dg.BetaWarning)
-        return _definitions(settings)
+        projects = [load_project(root) for root in (PROJECT_ROOT, *settings.extra_projects)]
+        datasets = {path: dataset for _, found in projects for path, dataset in found.items()}
+        check_references(datasets)
+        return dg.Definitions.merge(*(defs for defs, _ in projects), platform_definitions(settings, list(datasets.values())))
 
 
-def _definitions(settings: Settings) -> dg.Definitions:
-    declarations = load_declarations(settings.datasets_dirs)
-    partitions = daily_partitions(settings.partitions_start)
-    lake_root = settings.lake_root
-    bronze = {d.name: bronze_asset(d, partitions, lake_root) for d in declarations}
-    job = ingest_job(list(bronze.values()))
-    targets = [IngestTarget.build(d, bronze[d.name], job) for d in declarations]
-    assets: list = []
-    for declaration in declarations:
-        assets += [
-            intake_spec(declaration, settings.intake_root),
-            bronze[declaration.name],
-            silver_assets(declaration, partitions, lake_root),
-        ]
-    assets += gold_assets(partitions, lake_root)
-    assets.append(quality_report_asset(settings))
+def load_project(root: Path) -> tuple[dg.Definitions, dict[Path, Dataset]]:
+    """A dg project's defs folder (this package's, or another project of DATAOPS_EXTRA_PROJECTS),
+    with each of its datasets by the defs.yaml it came from."""
+    try:
+        defs = dg.load_from_defs_folder(path_within_project=root)
+    except ModuleNotFoundError as exc:
+        raise DeclarationError(
+            f"{root}: cannot import its defs module ({exc}); install that project (pip install -e) or add it "
+            "to PYTHONPATH"
+        ) from None
+    tree = defs.component_tree
+    datasets = {_defs_file(tree, dataset): dataset for dataset in tree.get_all_components(of_type=Dataset)}
+    return defs, datasets
+
+
+def _defs_file(tree, dataset: Dataset) -> Path:
+    return Path(tree.defs_module_path) / dataset.name / "defs.yaml"
+
+
+def platform_definitions(settings: Settings, datasets: list[Dataset]) -> dg.Definitions:
+    """What no single component owns: resources (same keys everywhere), the ingest job, the
+    SQS, automation and alert sensors, and the quality report."""
+    sensors = [automation_sensor(), *alert_sensors(settings.alerts)]
+    if settings.intake_queue_url:
+        targets = [IngestTarget(d) for d in datasets]
+        sensors.append(sqs_sensor(targets, settings.intake_queue_url))
     return dg.Definitions(
-        assets=assets,
+        assets=[quality_report_asset(settings)],
         # One process per run: all steps share one SparkSession instead of starting a JVM each.
         executor=dg.in_process_executor,
-        asset_checks=[consistency_check(d) for d in declarations if d.references],
-        jobs=[job],
-        sensors=[
-            *intake_sensors(targets, settings.intake_listing_seconds, settings.intake_queue_url),
-            automation_sensor(),
-            *alert_sensors(settings.alerts),
-        ],
+        jobs=[ingest_job()],
+        sensors=sensors,
         resources={
             "spark": spark_resource(settings),
             "compute": compute_resource(settings),
-            "lake": LakeResource(
-                lake_root=settings.lake_root,
-                intake_root=settings.intake_root,
-                endpoint_url=settings.aws_endpoint_url,
-                region=settings.aws_region,
-                cache_dir=settings.cache_dir or None,
-            ),
+            "lake": lake_resource(settings),
         },
     )
 

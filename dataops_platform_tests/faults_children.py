@@ -62,7 +62,7 @@ def _hang_in_bronze(point: str, target: str, barrier: str) -> None:
 
 def bronze(args: dict) -> dict:
     """A sensor-requested bronze run (ingest_requested) on a local lake."""
-    from dataops_platform.pipeline.bronze import ingest_requested
+    from dataops_platform.steps.bronze import ingest_requested
     from dataops_platform.storage.bronze import BronzeStore
     from dataops_platform.storage.objects import LocalObjectStore
 
@@ -78,9 +78,9 @@ def silver(args: dict) -> dict:
     """The silver step of one ingestion date, with its own SparkSession (the run process)."""
     from pyspark.sql import SparkSession
 
-    from dataops_platform.pipeline.silver import process_silver_day
+    from dataops_platform.steps.silver import process_silver_day
     from dataops_platform.settings import Settings
-    from dataops_platform.storage.resource import LakeResource
+    from dataops_platform.orchestration.resources.lake import LakeResource
 
     settings = Settings(intake_root="unused", lake_root="unused", spark_master="local[1]",
                         spark_driver_memory="1g", spark_shuffle_partitions=2)

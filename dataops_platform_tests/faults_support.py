@@ -248,13 +248,13 @@ def report(fault: str, kept: str, lost: str) -> None:
 def sensor_location() -> dg.Definitions:
     """The customers bronze asset, its ingest job and its listing sensor (1 s interval, no
     recent window), on the local lake and intake folders of the DATAOPS_* variables."""
-    from dataops_platform.assets.bronze import bronze_asset
-    from dataops_platform.assets.metadata import daily_partitions
-    from dataops_platform.sensors.intake import listing_sensor
-    from dataops_platform.sensors.listing import ListingPolicy
-    from dataops_platform.sensors.requests import IngestTarget
+    from dataops_platform.orchestration.bronze import bronze_asset
+    from dataops_platform.orchestration.partitions import daily_partitions
+    from dataops_platform.orchestration.sensors.intake import listing_sensor
+    from dataops_platform.orchestration.sensors.listing import ListingPolicy
+    from dataops_platform.orchestration.sensors.ingest import IngestTarget
     from dataops_platform.settings import Settings
-    from dataops_platform.storage.resource import LakeResource
+    from dataops_platform.orchestration.resources.lake import LakeResource
 
     settings, declaration = Settings.from_env(), customers_declaration()
     bronze = bronze_asset(declaration, daily_partitions(settings.partitions_start), settings.lake_root)

@@ -23,7 +23,7 @@ from pathlib import Path
 import dagster as dg
 
 from dataops_platform.definitions import build_definitions
-from dataops_platform.sensors.listing import ListingPolicy, ListingState, scan
+from dataops_platform.orchestration.sensors.listing import ListingPolicy, ListingState, scan
 from dataops_platform.storage.s3 import aws_client
 from dataops_platform_tests.intake_helpers import s3_settings, tick
 from dataops_platform_tests.s3_server import REGION, counting_calls, moto_server, seed_objects

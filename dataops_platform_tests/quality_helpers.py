@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 
 from dataops_platform.declarations import load_declaration
-from dataops_platform.pipeline.bronze import ingest_day
-from dataops_platform.pipeline.tables import DeltaRsTables
+from dataops_platform.steps.bronze import ingest_day
+from dataops_platform.storage.tables import DeltaRsTables
 from dataops_platform.settings import BUILTIN_DATASETS_DIR
 from dataops_platform.storage.bronze import BronzeStore
 from dataops_platform.storage.layout import LakeLayout

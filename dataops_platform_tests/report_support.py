@@ -17,7 +17,7 @@ import dagster as dg
 import pytest
 
 from dataops_platform.definitions import build_definitions
-from dataops_platform.observability.settings import AlertSettings
+from dataops_platform.settings import AlertSettings
 from dataops_platform.settings import Settings
 
 START = dt.date(2026, 11, 10)

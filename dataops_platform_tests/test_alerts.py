@@ -15,13 +15,13 @@ import boto3
 import dagster as dg
 import pytest
 
-from dataops_platform.observability import events
-from dataops_platform.observability.alerts import Alert, key_figures
-from dataops_platform.observability.cli import show_alerts
-from dataops_platform.observability.destinations import AlertsFile, Dispatcher
+from dataops_platform.observability.alerts import events
+from dataops_platform.observability.alerts.alert import Alert, key_figures
+from dataops_platform.cli.observability import show_alerts
+from dataops_platform.observability.alerts.destinations import AlertsFile, Dispatcher
 from dataops_platform.observability.redact import Redactor
-from dataops_platform.observability.settings import AlertSettings
-from dataops_platform.sensors.alerts import check_failure_alert_sensor, run_failure_alert_sensor
+from dataops_platform.settings import AlertSettings
+from dataops_platform.orchestration.sensors.alerts import check_failure_alert_sensor, run_failure_alert_sensor
 from dataops_platform_tests.report_support import DEFECT_BAD, DEFECT_ROWS, FAKE_SECRET, observed  # noqa: F401
 
 REGION = "us-east-1"

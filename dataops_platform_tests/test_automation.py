@@ -14,8 +14,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from dataops_platform.assets.automation import gold_condition, silver_condition
-from dataops_platform.assets.metadata import daily_partitions
+from dataops_platform.orchestration.automation import gold_condition, silver_condition
+from dataops_platform.orchestration.partitions import daily_partitions
 from dataops_platform.definitions import build_definitions
 from dataops_platform.settings import Settings
 

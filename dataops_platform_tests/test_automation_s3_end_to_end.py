@@ -12,7 +12,7 @@ import pytest
 from deltalake import DeltaTable
 
 from dataops_platform import demo_data
-from dataops_platform.assets.automation import gold_condition, silver_condition
+from dataops_platform.orchestration.automation import gold_condition, silver_condition
 from dataops_platform.definitions import build_definitions
 from dataops_platform_tests.intake_helpers import launch, s3_settings, tick
 from dataops_platform_tests.s3_server import SECRET

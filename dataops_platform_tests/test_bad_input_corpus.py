@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from deltalake import DeltaTable
 
-from dataops_platform.pipeline.bronze import ingest_requested
-from dataops_platform.pipeline.silver import process_silver_day
-from dataops_platform.quality.reconciliation import count_records
-from dataops_platform.quality.silver_checks import silver_checks, table_figures
-from dataops_platform.sensors.listing import ListingPolicy, ListingState, scan
+from dataops_platform.steps.bronze import ingest_requested
+from dataops_platform.steps.silver import process_silver_day
+from dataops_platform.storage.record_counts import count_records
+from dataops_platform.steps.silver_checks import silver_checks, table_figures
+from dataops_platform.orchestration.sensors.listing import ListingPolicy, ListingState, scan
 from dataops_platform.storage.bronze import BronzeStore
 from dataops_platform.storage.file_checks import CHUNK, text_problem
 from dataops_platform.storage.intake import matches

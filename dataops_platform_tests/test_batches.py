@@ -6,9 +6,9 @@ import datetime as dt
 
 from deltalake import DeltaTable
 
-from dataops_platform.compute.job import steps
-from dataops_platform.compute.job.run import JobLake
-from dataops_platform.compute.job.steps import BATCH_DAYS, batches
+from dataops_platform.steps import runner as steps
+from dataops_platform.job.run import JobLake
+from dataops_platform.steps.runner import BATCH_DAYS, batches
 from dataops_platform.storage.bronze import BronzeStore
 from dataops_platform_tests.quality_helpers import declaration, land_and_ingest, tables
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from dataops_platform.declarations import load_declaration
-from dataops_platform.pipeline.bronze import ingest_day
+from dataops_platform.steps.bronze import ingest_day
 from dataops_platform.settings import BUILTIN_DATASETS_DIR
 from dataops_platform.storage.bronze import BronzeStore
 from dataops_platform.storage.keys import UnsafeKeyError, check_relative_key, safe_file_name

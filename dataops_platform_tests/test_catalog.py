@@ -9,10 +9,10 @@ import json
 import dagster as dg
 import pytest
 
-from dataops_platform.assets.gold import COLUMN_LINEAGE
+from dataops_platform.orchestration.gold import COLUMN_LINEAGE
 from dataops_platform.definitions import build_definitions
-from dataops_platform.observability.catalog import build_catalog, catalog_gaps, export_catalog
-from dataops_platform.observability.cli import catalog_export
+from dataops_platform.observability.catalog.export import build_catalog, catalog_gaps, export_catalog
+from dataops_platform.cli.observability import catalog_export
 from dataops_platform.settings import Settings
 from dataops_platform_tests.report_support import observed, point_env_at  # noqa: F401
 

@@ -12,12 +12,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from dataops_platform.compute import databricks_task
-from dataops_platform.compute.databricks_settings import DatabricksSettings
-from dataops_platform.compute.job import run as job_run
+from dataops_platform.orchestration import databricks_task
+from dataops_platform.settings import DatabricksSettings
+from dataops_platform.job import run as job_run
 from dataops_platform.definitions import build_definitions
-from dataops_platform.pipeline.spark_delta import SparkDeltaTables, written_from_commit
-from dataops_platform.pipeline.tables import Written
+from dataops_platform.storage.spark_delta import SparkDeltaTables, written_from_commit
+from dataops_platform.storage.tables import Written
 from dataops_platform.settings import Settings
 from dataops_platform_tests.test_databricks_workspace_fake import requires_compute_hook
 
@@ -108,7 +108,7 @@ def test_job_reads_the_partition_range_and_types_the_metadata():
 
 
 def test_entrypoint_outside_dagster_says_so():
-    done = subprocess.run([sys.executable, "-m", "dataops_platform.compute.entrypoint"], capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "dataops_platform.job.entrypoint"], capture_output=True,
                           text=True, timeout=120)
     assert done.returncode != 0
     assert "no Dagster Pipes context" in done.stderr
@@ -207,7 +207,7 @@ def test_commit_metrics_map_to_written():
 
 
 def test_deploy_uploads_to_a_volume_dbfs_or_a_workspace_folder():
-    from dataops_platform import cli_databricks
+    from dataops_platform.cli import databricks as cli_databricks
 
     calls = []
 

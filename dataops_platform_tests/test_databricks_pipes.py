@@ -4,7 +4,7 @@ A silver partition and a gold product built on it are materialized in separate l
 start from the same bronze (and, for gold, silver) tables, each with its own Dagster instance:
 
 - `local`: in-process (DATAOPS_ENGINE=local), the reference;
-- `pipes`: silver by `python -m dataops_platform.compute.entrypoint` under PipesSubprocessClient;
+- `pipes`: silver by `python -m dataops_platform.job.entrypoint` under PipesSubprocessClient;
 - `serverless`: gold through PipesDatabricksServerlessClient against a stand-in workspace (no
   real one exists here) whose "cluster" runs the deployed entrypoint file with the deployed
   wheel, Pipes files on a fake UC volume. (The classic client's DBFS files are exercised in
@@ -28,9 +28,10 @@ from types import SimpleNamespace
 import dagster as dg
 import pytest
 
-from dataops_platform import cli_databricks, demo_data
-from dataops_platform.compute.databricks import ComputeResource, compute_resource
-from dataops_platform.compute.databricks_settings import DatabricksSettings
+from dataops_platform import demo_data
+from dataops_platform.cli import databricks as cli_databricks
+from dataops_platform.orchestration.resources.compute import ComputeResource, compute_resource
+from dataops_platform.settings import DatabricksSettings
 from dataops_platform.definitions import build_definitions
 from dataops_platform.settings import Settings
 from dataops_platform_tests.test_databricks_workspace_fake import FakeWorkspace, requires_compute_hook

@@ -12,8 +12,8 @@ import pytest
 from dagster._core.pipes import utils as pipes_utils
 from dagster_databricks.pipes import PipesDbfsContextInjector, PipesDbfsMessageReader
 
-from dataops_platform.compute.databricks_settings import DatabricksSettings
-from dataops_platform.compute.job.pipes_io import DBFS_FUSE_ROOT_ENV, DbfsContextLoader, DbfsMessageWriter
+from dataops_platform.settings import DatabricksSettings
+from dataops_platform.job.pipes_io import DBFS_FUSE_ROOT_ENV, DbfsContextLoader, DbfsMessageWriter
 from dataops_platform.definitions import build_definitions
 from dataops_platform.settings import Settings
 from dataops_platform_tests.test_databricks_pipes import stand_in

@@ -28,7 +28,7 @@ from databricks.sdk.errors import NotFound
 from databricks.sdk.service import compute, files, jobs
 
 from dataops_platform import definitions
-from dataops_platform.compute.job.pipes_io import DBFS_FUSE_ROOT_ENV
+from dataops_platform.job.pipes_io import DBFS_FUSE_ROOT_ENV
 
 State = jobs.RunLifeCycleState
 # Until definitions.py wires the `compute` resource (and the assets call it), the engine tests

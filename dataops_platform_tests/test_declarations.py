@@ -35,7 +35,7 @@ def test_builtin_declarations_load():
         (("event_time: transaction_ts", "event_time: when"), "event_time", "['when'] not in schema"),
         (('owners: ["team:payments-data"]', "owners: [nobody]"), "owners", "emails or 'team:<name>'"),
         (("prefix: payments/transactions/", "prefix: ../etc/"), "intake.prefix", "no '..'"),
-        (("schema: dataops_platform.schemas.transactions:Transactions",
+        (("schema: dataops_platform.defs.transactions.schema:Transactions",
           "schema: dataops_platform.schemas.nowhere:Nothing"), "schema", "cannot import"),
         (("critical_columns: [", "critical_colums: ["), "critical_colums", "Extra inputs are not permitted"),
     ],

@@ -399,7 +399,10 @@ def test_every_health_score_branch_is_hit_at_default_scale(tmp_path):
 
 def test_value_lists_match_the_silver_contracts():
     pytest.importorskip("pandera")
-    from dataops_platform.schemas import customers, support_tickets, transactions, web_events
+    from dataops_platform.defs.customers import schema as customers
+    from dataops_platform.defs.support_tickets import schema as support_tickets
+    from dataops_platform.defs.transactions import schema as transactions
+    from dataops_platform.defs.web_events import schema as web_events
 
     assert set(customers.REGIONS) == ALLOWED["customers"]["region"] == set(demo_data.REGIONS)
     assert set(transactions.STATUSES) == set(demo_data.TX_STATUSES)

@@ -15,7 +15,7 @@ import pytest
 from deltalake import DeltaTable
 
 from dataops_platform import demo_data
-from dataops_platform.compute.job.metadata import STANDARD_KEYS
+from dataops_platform.steps.metadata import STANDARD_KEYS
 from dataops_platform.definitions import build_definitions
 from dataops_platform.settings import Settings
 

@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 
-from dataops_platform.pipeline.bronze import ingest_requested
+from dataops_platform.steps.bronze import ingest_requested
 from dataops_platform.storage.bronze import METADATA_SUFFIX, BronzeStore
 from dataops_platform.storage.objects import TEMP_PREFIX, LocalObjectStore
 from dataops_platform_tests.faults_support import Child, customers_declaration, report

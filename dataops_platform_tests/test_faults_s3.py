@@ -14,9 +14,9 @@ import pytest
 from deltalake import DeltaTable
 
 from dataops_platform.definitions import build_definitions
-from dataops_platform.sensors.requests import INGEST_JOB
+from dataops_platform.orchestration.sensors.ingest import INGEST_JOB
 from dataops_platform.storage import s3 as s3_module
-from dataops_platform.storage.resource import LakeResource
+from dataops_platform.orchestration.resources.lake import LakeResource
 from dataops_platform_tests.faults_support import DIE, DROP_RESPONSE, LOSE_RESPONSE, PASS, FaultProxy, report
 from dataops_platform_tests.intake_helpers import bronze_identities, s3_settings
 from dataops_platform_tests.s3_server import REGION

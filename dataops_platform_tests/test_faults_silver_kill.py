@@ -15,9 +15,9 @@ import pytest
 from deltalake import DeltaTable
 
 from dataops_platform import demo_data
-from dataops_platform.pipeline.bronze import ingest_day
-from dataops_platform.pipeline.silver import process_silver_day
-from dataops_platform.storage.resource import LakeResource
+from dataops_platform.steps.bronze import ingest_day
+from dataops_platform.steps.silver import process_silver_day
+from dataops_platform.orchestration.resources.lake import LakeResource
 from dataops_platform_tests.faults_support import HOLD, HOLD_RESPONSE, PASS, Child, FaultProxy, customers_declaration, report
 from dataops_platform_tests.s3_server import REGION
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import dagster as dg
 
-from dataops_platform.assets.silver import _partition_count
-from dataops_platform.declarations import QualitySpec
+from dataops_platform.orchestration.silver import _partition_count
+from dataops_platform.quality.policy import QualitySpec
 from dataops_platform.quality import checks
 from dataops_platform.quality.masking import mask_row, mask_value
 

@@ -7,11 +7,11 @@ import datetime as dt
 
 from deltalake import DeltaTable
 
-from dataops_platform.pipeline.silver import process_silver_day
-from dataops_platform.quality.consistency import orphan_counts
-from dataops_platform.quality.silver_checks import silver_checks, table_figures
+from dataops_platform.steps.silver import process_silver_day
+from dataops_platform.steps.referential import orphan_counts
+from dataops_platform.steps.silver_checks import silver_checks, table_figures
 from dataops_platform.transforms.silver import attach_reference_flag, conform, quarantined_rows
-from dataops_platform.pipeline.silver import silver_spec
+from dataops_platform.steps.silver import silver_spec
 from dataops_platform_tests.quality_helpers import declaration, land_and_ingest, tables
 
 DAY = dt.date(2026, 11, 15)

@@ -14,11 +14,11 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from dataops_platform.assets.report import REPORT_KEY, quality_report_asset
-from dataops_platform.observability import charts
-from dataops_platform.observability.cli import quality_report
-from dataops_platform.observability.report import build_report
-from dataops_platform.observability.report_html import render
+from dataops_platform.orchestration.report import REPORT_KEY, quality_report_asset
+from dataops_platform.observability.report import charts
+from dataops_platform.cli.observability import quality_report
+from dataops_platform.observability.report.figures import build_report
+from dataops_platform.observability.report.html import render
 from dataops_platform.quality.checks import volume_anomaly
 from dataops_platform_tests.quality_helpers import declaration
 from dataops_platform_tests.report_support import (  # noqa: F401 - `observed` is a fixture

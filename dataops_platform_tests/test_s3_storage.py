@@ -13,14 +13,14 @@ import pytest
 from deltalake import DeltaTable
 
 from dataops_platform.declarations import load_declaration
-from dataops_platform.pipeline.bronze import ingest_day, ingest_requested
+from dataops_platform.steps.bronze import ingest_day, ingest_requested
 from dataops_platform.settings import BUILTIN_DATASETS_DIR, Settings
 from dataops_platform.storage import delta
 from dataops_platform.storage.bronze import METADATA_SUFFIX, BronzeStore
 from dataops_platform.storage.keys import UnsafeKeyError
 from dataops_platform.storage.ledger import IngestLedger
 from dataops_platform.storage.objects import LocalObjectStore, ObjectChanged
-from dataops_platform.storage.resource import LakeResource
+from dataops_platform.orchestration.resources.lake import LakeResource
 from dataops_platform.storage.s3 import S3ObjectStore
 from dataops_platform_tests.s3_server import REGION, SECRET
 

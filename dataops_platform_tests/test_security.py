@@ -20,8 +20,8 @@ from dagster_graphql.test.utils import execute_dagster_graphql
 
 from dataops_platform import demo_data
 from dataops_platform.definitions import build_definitions
-from dataops_platform.observability.catalog import export_catalog
-from dataops_platform.observability.report import write_report
+from dataops_platform.observability.catalog.export import export_catalog
+from dataops_platform.observability.report.html import write_report
 from dataops_platform.settings import Settings
 from dataops_platform.storage.bronze import BronzeStore
 from dataops_platform.storage.intake import list_intake_files

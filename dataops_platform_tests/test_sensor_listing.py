@@ -12,9 +12,9 @@ import pytest
 
 from dataops_platform.declarations import load_declaration
 from dataops_platform.definitions import build_definitions
-from dataops_platform.sensors.intake import listing_sensor
-from dataops_platform.sensors.listing import ListingPolicy, ListingState
-from dataops_platform.sensors.requests import IngestTarget
+from dataops_platform.orchestration.sensors.intake import listing_sensor
+from dataops_platform.orchestration.sensors.listing import ListingPolicy, ListingState
+from dataops_platform.orchestration.sensors.ingest import IngestTarget
 from dataops_platform.settings import BUILTIN_DATASETS_DIR, Settings
 from dataops_platform_tests.intake_helpers import bronze_identities, execute, launch, s3_settings, submit, tick
 from dataops_platform_tests.s3_server import backdate, counting_calls, seed_objects
@@ -157,7 +157,7 @@ def scan_setup(tmp_path, keys):
 
 
 def test_budgets_carry_over_and_a_file_not_in_bronze_after_the_retry_delay_is_requested_again(tmp_path):
-    from dataops_platform.sensors.listing import scan
+    from dataops_platform.orchestration.sensors.listing import scan
 
     keys = [f"d/{i}.csv" for i in range(5)]
     intake, ledger = scan_setup(tmp_path, keys)
@@ -173,7 +173,7 @@ def test_budgets_carry_over_and_a_file_not_in_bronze_after_the_retry_delay_is_re
 
 
 def test_a_key_behind_the_window_is_found_by_the_reconciliation_pass(tmp_path):
-    from dataops_platform.sensors.listing import scan
+    from dataops_platform.orchestration.sensors.listing import scan
 
     keys = [f"d/{i:03d}.csv" for i in range(1, 40)]
     intake, ledger = scan_setup(tmp_path, keys)

@@ -13,7 +13,7 @@ import dagster as dg
 import pytest
 
 from dataops_platform.definitions import build_definitions
-from dataops_platform.sensors.sqs import created_objects
+from dataops_platform.orchestration.sensors.sqs import created_objects
 from dataops_platform_tests.intake_helpers import bronze_identities, launch, s3_settings, tick
 
 TODAY = dt.datetime.now(dt.timezone.utc).date()

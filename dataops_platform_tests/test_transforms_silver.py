@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from pyspark.sql import types as T
 
-from dataops_platform.pipeline.silver import silver_spec
+from dataops_platform.steps.silver import silver_spec
 from dataops_platform.declarations import load_declaration
 from dataops_platform.settings import BUILTIN_DATASETS_DIR
 from dataops_platform.transforms.silver import conform, deduplicate, quarantined_rows, valid_rows

@@ -9,7 +9,7 @@ from typing import Any
 import dagster as dg
 from dagster._core.storage.asset_check_execution_record import COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES
 
-from dataops_platform.observability.events import plain_metadata
+from dataops_platform.observability.alerts.events import plain_metadata
 
 
 def iso(timestamp: float | None) -> str | None:

@@ -12,7 +12,7 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
-from dataops_platform.declarations import (
+from dataops_platform.quality.policy import (
     CompletenessSpec,
     ConsistencySpec,
     RuleSpec,

@@ -18,6 +18,7 @@ from dataops_platform.quality.contract import CheckSpec, ColumnContract, TableCo
 
 RAW_PREFIX = "_raw_"
 FILE_READABLE = "file_readable"  # the rule failed by the one row of a bronze file that could not be read
+FILE_ERROR = "_file_error"  # the column saying why a whole bronze file was rejected, on the row standing for it
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from pathlib import Path, PurePath, PurePosixPath
 from dataops_platform import __version__
 from dataops_platform.storage.intake import IntakeFile, as_store
 from dataops_platform.storage.keys import safe_file_name
-from dataops_platform.storage.layout import LakeLayout, bronze_partition_prefix, ledger_prefix
+from dataops_platform.storage.layout import bronze_partition_prefix, ledger_prefix
 from dataops_platform.storage.ledger import IngestLedger
 from dataops_platform.storage.objects import LocalObjectStore, ObjectChanged, ObjectStore
 
@@ -66,9 +66,9 @@ class BronzeStore:
     """Reads and writes the bronze layer of a lake, copying from an intake location."""
 
     def __init__(
-        self, lake: ObjectStore | LakeLayout, intake_location: ObjectStore | str | Path, cache_dir: Path | None = None
+        self, lake: ObjectStore | str | Path, intake_location: ObjectStore | str | Path, cache_dir: Path | None = None
     ):
-        self.lake = lake if isinstance(lake, ObjectStore) else LocalObjectStore(lake.root)
+        self.lake = as_store(lake)
         self.intake = as_store(intake_location)
         self.cache_dir = Path(cache_dir or Path(tempfile.gettempdir()) / "dataops_cache")
         self._last_stamp = dt.datetime.min.replace(tzinfo=dt.timezone.utc)

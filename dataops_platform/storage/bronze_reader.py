@@ -25,10 +25,10 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from dataops_platform.quality.rules import FILE_ERROR
 from dataops_platform.storage.file_checks import MAX_LINE_BYTES, is_blank, text_problem
 
 CORRUPT = "_corrupt_record"
-FILE_ERROR = "_file_error"
 DELIMITERS = ";\t|"  # named in the reason when a header holds a single column
 log = logging.getLogger(__name__)
 

@@ -1,10 +1,14 @@
-"""Where each layer lives inside the lake root (the same keys on a local folder and on S3)."""
+"""Where each layer lives inside the lake root (the same keys on a local folder and on S3).
+
+`table_uri` is the one mapping from a Delta table to its location; `TableUris` gives every
+holder of a lake root (the lake resource, the job's lake) the same three methods.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from pathlib import Path
+
+from dataops_platform.layers import GOLD, QUARANTINE, SILVER, table_path
 
 
 def bronze_partition_prefix(source: str, dataset: str, ingestion_date: dt.date) -> str:
@@ -18,23 +22,24 @@ def ledger_prefix(source: str, dataset: str) -> str:
 
 def table_key(layer: str, name: str) -> str:
     """A Delta table's folder: silver/<dataset>, quarantine/<dataset>, gold/<product>."""
-    return f"{layer}/{name}"
+    return "/".join(table_path(layer, name))
 
 
-@dataclass(frozen=True)
-class LakeLayout:
-    """Paths of a local lake: bronze files, silver/quarantine/gold Delta tables."""
+def table_uri(lake_root: str, layer: str, name: str) -> str:
+    """A Delta table's location under a lake root (a local path or an s3:// URI)."""
+    return f"{str(lake_root).rstrip('/')}/{table_key(layer, name)}"
 
-    root: Path
 
-    def bronze_dir(self, source: str, dataset: str, ingestion_date: dt.date) -> Path:
-        return self.root / bronze_partition_prefix(source, dataset, ingestion_date)
+class TableUris:
+    """silver/quarantine/gold URIs of a lake, for a class with a `lake_root`."""
 
-    def silver_table(self, dataset: str) -> Path:
-        return self.root / table_key("silver", dataset)
+    lake_root: str
 
-    def quarantine_table(self, dataset: str) -> Path:
-        return self.root / table_key("quarantine", dataset)
+    def silver_uri(self, dataset: str) -> str:
+        return table_uri(self.lake_root, SILVER, dataset)
 
-    def gold_table(self, product: str) -> Path:
-        return self.root / table_key("gold", product)
+    def quarantine_uri(self, dataset: str) -> str:
+        return table_uri(self.lake_root, QUARANTINE, dataset)
+
+    def gold_uri(self, product: str) -> str:
+        return table_uri(self.lake_root, GOLD, product)

@@ -17,6 +17,7 @@ from pyspark.sql import functions as F
 
 from dataops_platform.quality.contract import TableContract
 from dataops_platform.quality.rules import (
+    FILE_ERROR,
     FILE_READABLE,
     RAW_PREFIX,
     RowRule,
@@ -27,7 +28,6 @@ from dataops_platform.quality.rules import (
 )
 
 TECHNICAL_COLUMNS = ["_bronze_file", "_ingestion_date"]
-FILE_ERROR = "_file_error"  # why a whole bronze file was rejected, on the one row standing for it
 RECORD_VERSION = "_record_version"
 ROW_HASH = "_row_hash"
 

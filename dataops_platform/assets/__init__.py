@@ -1,1 +1,0 @@
-"""Asset factories: dataset declarations -> intake, bronze, silver, quarantine and gold assets."""

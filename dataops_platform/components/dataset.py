@@ -1,0 +1,50 @@
+"""The `Dataset` component: one source dataset, declared in `defs/<dataset>/defs.yaml`."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from dataops_platform.components.loading import checked_load
+from dataops_platform.declarations import DatasetDeclaration
+from dataops_platform.orchestration.bronze import bronze_asset
+from dataops_platform.orchestration.intake import intake_spec
+from dataops_platform.orchestration.partitions import daily_partitions
+from dataops_platform.orchestration.referential_checks import consistency_check
+from dataops_platform.orchestration.sensors.ingest import IngestTarget
+from dataops_platform.orchestration.sensors.intake import listing_sensor, listing_policy
+from dataops_platform.orchestration.silver import silver_assets
+from dataops_platform.settings import current_settings
+
+
+class Dataset(dg.Component, dg.Resolvable, DatasetDeclaration):
+    """A source dataset: files landing in its intake folder become bronze files, then a
+    validated silver Delta table with its quarantine, quality checks and freshness policy.
+
+    Its attributes are the dataset's declaration (see README, "Adding a dataset"); `schema`
+    names the pandera model that is the silver table's contract.
+    """
+
+    @classmethod
+    def model(cls) -> type[DatasetDeclaration]:
+        """The attributes' schema is the declaration itself (dg's JSON schema, editors' completion)."""
+        return DatasetDeclaration
+
+    @classmethod
+    def resolve_from_model(cls, context, model: DatasetDeclaration) -> "Dataset":
+        return cls.model_validate(model.model_dump(by_alias=True, exclude_unset=True))
+
+    @classmethod
+    def load(cls, attributes, context: dg.ComponentLoadContext) -> "Dataset":
+        return checked_load(lambda: super(Dataset, cls).load(attributes, context), context)
+
+    def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
+        settings = current_settings()
+        partitions = daily_partitions(settings.partitions_start)
+        bronze = bronze_asset(self, partitions, settings.lake_root)
+        target = IngestTarget(self)
+        return dg.Definitions(
+            assets=[intake_spec(self, settings.intake_root), bronze, silver_assets(self, partitions, settings.lake_root)],
+            asset_checks=[consistency_check(self)] if self.references else [],
+            sensors=[listing_sensor(target, settings.intake_listing_seconds, listing_policy(settings.intake_queue_url))],
+        )
+

@@ -1,1 +1,0 @@
-"""Compute engines: the local SparkSession resource (Databricks through Pipes comes later)."""

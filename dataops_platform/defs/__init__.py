@@ -1,0 +1,1 @@
+"""Component instances: one folder per dataset and per data product (defs.yaml + its contract)."""

@@ -1,0 +1,77 @@
+"""Gold data product asset factory: built from silver, one as-of date per partition.
+
+Adding a product is a defs.yaml (components/data_product.py) plus its transform and contract:
+nothing here names a product.
+"""
+
+from dagster import (
+    AssetExecutionContext,
+    AssetsDefinition,
+    BackfillPolicy,
+    MetadataValue,
+    PartitionsDefinition,
+    TableColumnDep,
+    TableColumnLineage,
+    asset,
+)
+from dagster_pyspark import LazyPySparkResource
+
+from dataops_platform.declarations import ProductDeclaration
+from dataops_platform.orchestration import metadata as meta
+from dataops_platform.orchestration.automation import gold_condition
+from dataops_platform.orchestration.check_results import check_spec
+from dataops_platform.orchestration.freshness import GOLD_TIMELINESS, freshness_policy
+from dataops_platform.orchestration.keys import gold_key, silver_key
+from dataops_platform.orchestration.resources.compute import ComputeResource
+from dataops_platform.orchestration.resources.lake import LakeResource
+from dataops_platform.steps import gold as gold_step
+from dataops_platform.steps.gold_checks import GOLD_CHECKS
+from dataops_platform.storage.layout import table_uri
+from dataops_platform.layers import GOLD
+
+
+def column_lineage(product: ProductDeclaration) -> TableColumnLineage:
+    """`dagster/column_lineage`: each output column's silver source columns."""
+    return TableColumnLineage(
+        deps_by_column={
+            column: [TableColumnDep(asset_key=silver_key(s.split(".")[0]), column_name=s.split(".")[1]) for s in sources]
+            for column, sources in product.column_lineage.items()
+        }
+    )
+
+
+def gold_asset(product: ProductDeclaration, partitions: PartitionsDefinition, lake_root: str) -> AssetsDefinition:
+    """One gold product as a daily-partitioned asset; the partition date is the as-of date."""
+    name = product.name
+
+    @asset(
+        key=gold_key(name),
+        automation_condition=gold_condition(),
+        output_required=False,  # no output while a silver input does not exist yet
+        deps=[silver_key(dataset) for dataset in product.inputs],
+        description=product.description,
+        group_name="gold",
+        partitions_def=partitions,
+        backfill_policy=BackfillPolicy.single_run(),
+        check_specs=[check_spec(gold_key(name), check, "ERROR") for check in GOLD_CHECKS],
+        owners=product.owners,
+        kinds={"spark", "delta"},
+        tags=meta.layer_tags("gold", product.domain, bool(product.pii_columns)),
+        code_version=meta.code_version(product.build, product.reconciler, gold_step, product.schema_model, product.source_text),
+        # gold checks are blocking too, so nothing downstream reads a gold table that failed them
+        pool=f"delta_gold_{name}",
+        freshness_policy=freshness_policy(GOLD_TIMELINESS),
+        metadata={
+            "dagster/uri": MetadataValue.path(table_uri(lake_root, GOLD, name)),
+            "dagster/table_name": f"gold.{name}",
+            "dagster/column_schema": meta.table_schema(product.contract, product.pii_columns),
+            "dagster/column_lineage": column_lineage(product),
+            "partitioned_by": ", ".join(product.partition_by),
+            "primary_key": ", ".join(product.contract.unique),
+        },
+    )
+    def _gold(context: AssetExecutionContext, spark: LazyPySparkResource, lake: LakeResource, compute: ComputeResource):
+        # the step (steps/runner.py) runs in this process or, through Dagster Pipes, in a job
+        yield from compute.gold(context, spark, lake, product)
+
+    return _gold

@@ -1,1 +1,0 @@
-"""Sensors: intake (listing, SQS), automation, alerts."""

@@ -1,0 +1,178 @@
+"""A silver or gold step for the partition dates of one run: the pipeline step per date, the
+quality checks, and the materializations to report, as plain data.
+
+The local engine calls these from the asset, the job entrypoint from a Databricks (or local)
+process, so both report the same figures under the same metadata keys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from pyspark.sql import SparkSession
+
+from dataops_platform.steps import metadata
+from dataops_platform.declarations import DatasetDeclaration, ProductDeclaration
+from dataops_platform.layers import GOLD, QUARANTINE, SILVER, table_path
+from dataops_platform.steps import gold as gold_step
+from dataops_platform.steps import silver as silver_step
+from dataops_platform.storage.tables import Tables
+from dataops_platform.quality import checks
+from dataops_platform.steps import silver_checks
+from dataops_platform.quality.checks import CheckOutcome
+from dataops_platform.steps.gold_checks import gold_checks
+from dataops_platform.storage.bronze import BronzeStore
+
+Key = tuple[str, ...]
+
+
+class Lake(Protocol):
+    """Where the tables are (the LakeResource, or the job's view of the same lake)."""
+
+    @property
+    def bronze(self) -> BronzeStore: ...
+    @property
+    def tables(self) -> Tables: ...
+    def silver_uri(self, dataset: str) -> str: ...
+    def quarantine_uri(self, dataset: str) -> str: ...
+    def gold_uri(self, product: str) -> str: ...
+
+
+class Log(Protocol):
+    def info(self, msg: str) -> Any: ...
+    def warning(self, msg: str) -> Any: ...
+    def error(self, msg: str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Materialization:
+    asset_key: Key
+    metadata: dict[str, Any]  # plain values; dicts and lists are reported as JSON
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    asset_key: Key
+    outcome: CheckOutcome
+
+
+@dataclass
+class StepResult:
+    """What a step reports, in order: materializations, then check results."""
+
+    materializations: list[Materialization] = field(default_factory=list)
+    checks: list[CheckReport] = field(default_factory=list)
+
+
+def quarantine_references(declaration: DatasetDeclaration) -> list[str]:
+    """Datasets whose silver table must exist first: references that quarantine orphans."""
+    return sorted({r.dataset for r in declaration.references.values() if r.quarantine_orphans})
+
+
+def log_failures(log: Log, asset: str, outcomes: list[CheckOutcome]) -> None:
+    """A failed check says why in the run log too (ERROR checks block downstream assets)."""
+    for outcome in outcomes:
+        if not outcome.passed:
+            blocking = "blocking " if outcome.severity == "ERROR" else ""
+            message = f"{blocking}check {asset}:{outcome.name} failed: {outcome.summary}"
+            (log.error if blocking else log.warning)(message)
+
+
+def _with_checks(result: StepResult, key: Key, per_date: list[list[CheckOutcome]], log: Log) -> StepResult:
+    combined = [checks.combine(list(same)) for same in zip(*per_date)]
+    log_failures(log, "/".join(key), combined)
+    result.checks = [CheckReport(key, outcome) for outcome in combined]
+    return result
+
+
+BATCH_DAYS = 31  # ingestion or as-of dates per Spark pass and commit; bounds a long backfill
+BATCH_BRONZE_BYTES = 256 * 2**20  # bronze bytes per silver batch: bounds what one MERGE brings to the driver
+
+
+def batches(days: list[dt.date], size_of=lambda day: 0, max_bytes: int = BATCH_BRONZE_BYTES) -> list[list[dt.date]]:
+    """Consecutive dates in batches of at most BATCH_DAYS dates and `max_bytes` (a date larger
+    than that is a batch of its own)."""
+    result: list[list[dt.date]] = []
+    total = 0
+    for day in days:
+        size = size_of(day)
+        if not result or len(result[-1]) == BATCH_DAYS or total + size > max_bytes:
+            result.append([])
+            total = 0
+        result[-1].append(day)
+        total += size
+    return result
+
+
+def size_bytes(files: list) -> int:
+    """Bronze bytes of listed files, from their metadata."""
+    return sum(int(f.metadata.get("size_bytes", 0)) for f in files)
+
+
+def run_silver(
+    spark: SparkSession,
+    lake: Lake,
+    declaration: DatasetDeclaration,
+    days: list[dt.date],
+    history: list[dict[str, float]],
+    log: Log,
+) -> StepResult:
+    """Silver and quarantine for the dates (in `batches`, bounded by dates and bronze bytes),
+    then the inline checks (history: newest first)."""
+    name = declaration.name
+    parents = {d: lake.silver_uri(d) for d in quarantine_references(declaration)}
+    outcomes = []
+    listed = {day: lake.bronze.partition_files(declaration.source, name, day) for day in days}  # listed once
+    for batch in batches(sorted(days), lambda day: size_bytes(listed[day]), BATCH_BRONZE_BYTES):
+        outcome = silver_step.process_silver_batch(
+            spark, lake.bronze, declaration, batch, lake.silver_uri(name), lake.quarantine_uri(name), lake.tables, parents,
+            {day: listed[day] for day in batch},
+        )
+        dates = f"{batch[0]}" if len(batch) == 1 else f"{batch[0]}..{batch[-1]}"
+        log.info(
+            f"{name} {dates}: {outcome.rows_read} rows read, {outcome.rows_quarantined} quarantined, "
+            f"{outcome.duplicates_removed} duplicates removed, {outcome.rows_superseded} superseded by a later "
+            f"version, {outcome.rows_inserted} inserted, {outcome.rows_updated} updated"
+        )
+        for reason in outcome.read_report.rejected_files.values():
+            log.warning(f"{name} {dates}: {reason} (kept in bronze; one quarantine row says why)")
+        outcomes.append(outcome)
+    history, per_date = list(history), []
+    table = silver_checks.table_figures(declaration, lake.silver_uri(name), lake.tables)
+    for outcome in outcomes:
+        per_date.append(silver_checks.silver_checks(declaration, outcome, table, history))
+        history.insert(0, silver_checks.volume_metrics(outcome))
+    result = StepResult([
+        Materialization(table_path(SILVER, name), metadata.silver(outcomes, lake.tables, lake.silver_uri(name))),
+        Materialization(table_path(QUARANTINE, name), metadata.quarantine(outcomes, lake.tables, lake.quarantine_uri(name))),
+    ])
+    return _with_checks(result, table_path(SILVER, name), per_date, log)
+
+
+def run_gold(spark: SparkSession, lake: Lake, product: ProductDeclaration, days: list[dt.date], log: Log) -> StepResult:
+    """One gold product for each as-of date, then its checks."""
+    product_name = product.name
+    silver_uris = {name: lake.silver_uri(name) for name in product.inputs}
+    missing = [name for name, silver in silver_uris.items() if not lake.tables.exists(silver)]
+    if missing:  # e.g. the first files of some datasets have not reached silver yet: wait, do not fail
+        log.warning(f"{product_name} not built: silver {missing} does not exist yet; it will run when they do")
+        return StepResult()
+    uri, started = lake.gold_uri(product_name), time.monotonic()
+    outcomes = [o for batch in batches(days) for o in gold_step.build_gold_days(spark, product, silver_uris, uri, batch, lake.tables)]
+    for outcome in outcomes:
+        log.info(f"{product_name} as of {outcome.as_of}: {outcome.rows} rows (Delta v{outcome.version})")
+    figures = metadata.run_metadata(
+        row_count=lake.tables.row_count(uri),
+        bytes_stored=lake.tables.size_bytes(uri),
+        partitions=[o.as_of for o in outcomes],
+        duration_seconds=time.monotonic() - started,
+        inputs=[f"silver/{name}@v{lake.tables.version(silver_uri)}" for name, silver_uri in silver_uris.items()],
+        delta_version=outcomes[-1].version if outcomes else None,
+        failed_rows=sum(o.rows_failed for o in outcomes),
+        rows_written=sum(o.rows for o in outcomes),
+    )
+    result = StepResult([Materialization(table_path(GOLD, product_name), figures)])
+    return _with_checks(result, table_path(GOLD, product_name), [gold_checks(o) for o in outcomes], log)

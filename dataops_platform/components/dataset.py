@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from dataops_platform.components.loading import checked_load
+from dataops_platform.components.scaffold import DatasetScaffolder
 from dataops_platform.declarations import DatasetDeclaration
 from dataops_platform.orchestration.bronze import bronze_asset
 from dataops_platform.orchestration.intake import intake_spec
@@ -16,6 +17,7 @@ from dataops_platform.orchestration.silver import silver_assets
 from dataops_platform.settings import current_settings
 
 
+@dg.scaffold_with(DatasetScaffolder)
 class Dataset(dg.Component, dg.Resolvable, DatasetDeclaration):
     """A source dataset: files landing in its intake folder become bronze files, then a
     validated silver Delta table with its quarantine, quality checks and freshness policy.

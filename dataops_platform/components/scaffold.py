@@ -1,0 +1,77 @@
+"""`dg scaffold defs dataops_platform.components.Dataset NAME`: a defs.yaml and a contract that
+load as they are (`dg check defs` passes) and say, field by field, what to fill in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+
+DEFS_TEMPLATE = """\
+# {name}: describe the feed here (who sends it, how often, what one row is).
+type: {type_name}
+
+attributes:
+  name: {name}                      # must be the folder name
+  description: "{title} from the source system; one row per record."   # one line for the catalog
+  domain: {domain}                  # groups datasets in the catalog (tag "domain")
+  source: {source}                  # the source system: part of the bronze path
+  owners: ["team:{source}"]          # emails or team:<name>
+  intake:
+    prefix: {source}/{name}/        # folder (or S3 prefix) under the intake root
+    pattern: "*.csv"
+  format: csv                       # csv | jsonl
+  primary_key: [{name}_id]          # columns of schema.py; the schema's Config.unique must match
+  event_time: updated_at            # the latest event time wins among versions of a key
+  partitioning:
+    ingestion: daily
+    table_by_month_of: updated_at   # Delta partitions: year and month of this column
+  critical_columns: [{name}_id, updated_at]   # completeness is checked on these
+  pii_columns: []                   # masked in samples, previews and alerts
+  schema: {schema_ref}
+  # cleansing: {{lowercase: [...], values: {{column: {{alias: standard}}}}}}
+  # references: {{column: {{dataset: other_dataset, column: its_key}}}}
+  # quality: per-dimension severities and thresholds (README, "Quality gates")
+"""
+
+SCHEMA_TEMPLATE = '''"""Contract of the silver `{name}` table: add one field per column of the feed."""
+
+import pandera.pyspark as pa
+import pyspark.sql.types as T
+
+
+class {model}(pa.DataFrameModel):
+    """{title}: one row per {name} record at its latest version."""
+
+    {name}_id: T.StringType() = pa.Field(nullable=False, description="Identifier of the record.")
+    updated_at: T.TimestampType() = pa.Field(nullable=False, description="When the record last changed (UTC).")
+
+    class Config:
+        unique = ["{name}_id"]
+'''
+
+
+def module_path(folder: Path, project_root: Path) -> str:
+    """`dataops_platform.defs.orders` for <project>/dataops_platform/defs/orders."""
+    relative = folder.resolve().relative_to(project_root.resolve())
+    parts = relative.parts[1:] if relative.parts and relative.parts[0] == "src" else relative.parts
+    return ".".join(parts)
+
+
+class DatasetScaffolder(dg.Scaffolder):
+    """Writes `<name>/defs.yaml` and `<name>/schema.py` for a new dataset."""
+
+    def scaffold(self, request: dg.ScaffoldRequest) -> None:
+        folder = Path(request.target_path)
+        name = folder.name
+        folder.mkdir(parents=True, exist_ok=True)
+        model = "".join(part.capitalize() for part in name.split("_"))
+        title = name.replace("_", " ").capitalize()
+        schema_ref = f"{module_path(folder, Path(request.project_root or Path.cwd()))}.schema:{model}"
+        (folder / "__init__.py").touch()
+        (folder / "schema.py").write_text(SCHEMA_TEMPLATE.format(name=name, model=model, title=title), encoding="utf-8")
+        (folder / "defs.yaml").write_text(
+            DEFS_TEMPLATE.format(name=name, title=title, type_name=request.type_name, domain="default",
+                                 source="source_system", schema_ref=schema_ref),
+            encoding="utf-8",
+        )

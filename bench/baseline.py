@@ -29,7 +29,7 @@ from pyspark.sql import types as T
 from bench.context import last_spark_job
 from bench.report import timed
 from dataops_platform.declarations import DatasetDeclaration, load_declarations
-from dataops_platform.settings import BUILTIN_DATASETS_DIR
+from dataops_platform.declarations import DEFS_DIR
 
 CORRUPT = "_corrupt_record"
 CHECKS = {
@@ -142,7 +142,7 @@ def run(spark: SparkSession, intake: Path, out: Path, days: list[dt.date]) -> Ba
     """The whole script, timed per phase."""
     result = BaselineRun(0.0)
     tables: dict[str, DataFrame] = {}
-    for d in load_declarations((BUILTIN_DATASETS_DIR,)):
+    for d in load_declarations():
         tables[d.name] = silver(_read(spark, intake, d), d).cache()
         result.phases[f"silver/{d.name}"], result.silver_rows[d.name] = timed(
             lambda: write(tables[d.name], out / "silver" / d.name, ["year", "month"]))

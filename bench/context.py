@@ -132,15 +132,3 @@ class Context:
 
     def spark(self):
         return spark_session(bench_settings("unused", "unused", FIRST_DAY))
-
-    def warm_up(self) -> None:
-        """One untimed run of both end-to-end paths on tiny data: JVM start, JIT, imports."""
-        if self._warm or self.args.no_warmup:
-            return
-        from bench import baseline, platform_path
-
-        self._warm = True
-        demo = self.demo(WARM_UP_ROWS, 2)
-        log("warm-up: platform and baseline on tiny data (untimed)")
-        platform_path.fresh_run(self, demo)
-        baseline.fresh_run(self, demo)

@@ -10,6 +10,7 @@ backfill policy).
 from __future__ import annotations
 
 from bench import baseline, platform_path
+from bench.warmup import warm_up
 from bench.report import Row, ScenarioResult, median, median_by_key, paired_runs, per_scale, ratio, top
 
 TARGET = 1.25  # platform / baseline at 1M transactions, with every check on
@@ -52,5 +53,5 @@ def measure(ctx, rows: int) -> tuple[Row, dict]:
 
 
 def run(ctx) -> ScenarioResult:
-    ctx.warm_up()
+    warm_up(ctx)
     return per_scale(ctx.args.scales, lambda rows: measure(ctx, rows))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dagster as dg
 
 from bench import platform_path
+from bench.warmup import warm_up
 from bench.context import log
 from bench.report import Row, ScenarioResult, median, median_by_key, ratio, top
 
@@ -33,7 +34,7 @@ def _growth(first: dict[str, float], last: dict[str, float]) -> dict[str, float]
 
 
 def run(ctx) -> ScenarioResult:
-    ctx.warm_up()
+    warm_up(ctx)
     days, per_day = ctx.args.incremental_days, ctx.args.incremental_rows_per_day
     demo = ctx.demo(days * per_day, days)
     sequences = []

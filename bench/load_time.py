@@ -3,8 +3,9 @@
 Each load is a new interpreter that imports the definitions module, calls
 `build_definitions(Settings.from_env())` and resolves the repository (and, when dagster's
 internal API allows, builds the snapshot a code server sends to the webserver). The N extra
-declarations are copies of transactions.yaml with their own names and intake prefixes, in a
-folder passed through DATAOPS_EXTRA_DATASETS_DIRS. The probe also records whether a
+declarations are copies of the transactions `defs.yaml` with their own names, folders and
+intake prefixes, in a throwaway dg project passed through DATAOPS_EXTRA_PROJECTS (its root on
+the probe's PYTHONPATH so its defs module imports). The probe also records whether a
 SparkSession or a JVM started during the load (it must not). `python -X importtime` gives
 where import time goes, by top-level package.
 """
@@ -22,7 +23,7 @@ from pathlib import Path
 from bench.context import log
 from bench.machine import REPO
 from bench.report import Row, ScenarioResult, median, ratio, timed
-from dataops_platform.settings import BUILTIN_DATASETS_DIR
+from dataops_platform.declarations import DEFS_DIR, load_declarations
 
 TARGET_SECONDS = 3.0
 PROBE = r"""
@@ -54,21 +55,47 @@ print(json.dumps({
 """
 
 
-def declarations(folder: Path, count: int) -> Path:
-    """`count` copies of transactions.yaml with distinct names and intake prefixes."""
-    folder.mkdir(parents=True, exist_ok=True)
-    text = (BUILTIN_DATASETS_DIR / "transactions.yaml").read_text(encoding="utf-8")
+PROJECT_PACKAGE = "bench_load_time_datasets"
+PYPROJECT = f"""\
+[project]
+name = "{PROJECT_PACKAGE}"
+version = "0.0.1"
+
+[tool.dg]
+directory_type = "project"
+
+[tool.dg.project]
+root_module = "{PROJECT_PACKAGE}"
+defs_module = "{PROJECT_PACKAGE}.defs"
+"""
+
+
+def declarations(root: Path, count: int) -> Path:
+    """A dg project at `root` whose defs/ holds `count` copies of the transactions defs.yaml,
+    each with its own name, folder and intake prefix (same schema reference); returns `root`."""
+    defs = root / PROJECT_PACKAGE / "defs"
+    defs.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
+    (root / PROJECT_PACKAGE / "__init__.py").write_text("", encoding="utf-8")
+    (defs / "__init__.py").write_text("", encoding="utf-8")
+    text = (DEFS_DIR / "transactions" / "defs.yaml").read_text(encoding="utf-8")
     for i in range(count):
         name = f"generated_{i:03d}"
-        copy = re.sub(r"^name: .*$", f"name: {name}", text, count=1, flags=re.MULTILINE)
-        copy = re.sub(r"^(\s+prefix:) .*$", rf"\1 generated/{name}/", copy, count=1, flags=re.MULTILINE)
-        (folder / f"{name}.yaml").write_text(copy, encoding="utf-8")
-    return folder
+        copy, named = re.subn(r"^(\s+name:) transactions\s*$", rf"\1 {name}", text, count=1, flags=re.MULTILINE)
+        copy, prefixed = re.subn(r"^(\s+prefix:) .*$", rf"\1 generated/{name}/", copy, count=1, flags=re.MULTILINE)
+        if not (named and prefixed):
+            raise RuntimeError("transactions defs.yaml changed shape: no 'name:' or 'prefix:' line to rewrite")
+        (defs / name).mkdir(exist_ok=True)
+        (defs / name / "defs.yaml").write_text(copy, encoding="utf-8")
+    return root
 
 
 def _env(scratch: Path, extra: Path | None) -> dict[str, str]:
-    return dict(os.environ, DATAOPS_INTAKE_ROOT=str(scratch / "intake"), DATAOPS_LAKE_ROOT=str(scratch / "lake"),
-                DATAOPS_EXTRA_DATASETS_DIRS=str(extra) if extra else "", PYTHONWARNINGS="ignore")
+    env = dict(os.environ, DATAOPS_INTAKE_ROOT=str(scratch / "intake"), DATAOPS_LAKE_ROOT=str(scratch / "lake"),
+               DATAOPS_EXTRA_PROJECTS=str(extra) if extra else "", PYTHONWARNINGS="ignore")
+    if extra:
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(extra), os.environ.get("PYTHONPATH", "")) if p)
+    return env
 
 
 def load_once(env: dict[str, str]) -> tuple[float, dict]:
@@ -116,9 +143,9 @@ def _notes(facts: dict) -> str:
 
 
 def run(ctx) -> ScenarioResult:
-    extra_count, builtin = ctx.args.declarations, len(list(BUILTIN_DATASETS_DIR.glob("*.yaml")))
+    extra_count, builtin = ctx.args.declarations, len(load_declarations())
     with ctx.scratch("load-time") as scratch:
-        base_env, extra_env = _env(scratch, None), _env(scratch, declarations(scratch / "datasets", extra_count))
+        base_env, extra_env = _env(scratch, None), _env(scratch, declarations(scratch / "project", extra_count))
         log(f"load_time: {builtin} datasets")
         base, base_facts, base_runs = measure(ctx, base_env)
         log(f"load_time: {builtin} + {extra_count} datasets")

@@ -17,11 +17,12 @@ from __future__ import annotations
 from pyspark.sql import functions as F
 
 from bench import platform_path
+from bench.warmup import warm_up
 from bench.report import Row, ScenarioResult, median, per_scale, paired_runs, ratio, timed
 from dataops_platform.declarations import load_declarations
 from dataops_platform.steps.silver import silver_spec
 from dataops_platform.quality.rules import gate_figures
-from dataops_platform.settings import BUILTIN_DATASETS_DIR
+from dataops_platform.declarations import DEFS_DIR
 from dataops_platform.storage.bronze_reader import read_bronze_files
 from dataops_platform.transforms.silver import conform
 
@@ -31,7 +32,7 @@ SILVER_STEP = f"silver_{DATASET}"
 
 
 def _declaration():
-    return next(d for d in load_declarations((BUILTIN_DATASETS_DIR,)) if d.name == DATASET)
+    return next(d for d in load_declarations() if d.name == DATASET)
 
 
 def typed_frame(spark, demo, declaration):
@@ -95,5 +96,5 @@ def measure(ctx, rows: int) -> tuple[Row, dict]:
 
 
 def run(ctx) -> ScenarioResult:
-    ctx.warm_up()
+    warm_up(ctx)
     return per_scale(ctx.args.quality_rows or ctx.args.scales, lambda rows: measure(ctx, rows))

@@ -260,6 +260,14 @@ def describe(exc: ValidationError) -> str:
     )
 
 
+def load_declaration(path: Path) -> DatasetDeclaration:
+    """The dataset declared by one defs.yaml file."""
+    raw = _read_yaml(path)
+    if raw.get("type") != DATASET_TYPE:
+        raise DeclarationError(f"{path}: field 'type': expected {DATASET_TYPE}, got {raw.get('type')!r}")
+    return validate(DatasetDeclaration, path, raw.get("attributes") or {})
+
+
 def load_declarations(defs_dir: Path = DEFS_DIR) -> list[DatasetDeclaration]:
     """Every dataset declared under `defs_dir`, sorted by name, references checked."""
     found = {path: validate(DatasetDeclaration, path, attributes)

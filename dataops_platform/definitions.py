@@ -8,6 +8,8 @@ or read a secret.
 from __future__ import annotations
 
 import warnings
+
+from dagster_shared.record import copy
 from pathlib import Path
 
 import dagster as dg
@@ -48,6 +50,8 @@ def load_project(root: Path) -> tuple[dg.Definitions, dict[Path, Dataset]]:
         ) from None
     tree = defs.component_tree
     datasets = {_defs_file(tree, dataset): dataset for dataset in tree.get_all_components(of_type=Dataset)}
+    if root != PROJECT_ROOT:  # Definitions.merge keeps one component tree: the platform's
+        defs = copy(defs, component_tree=None)
     return defs, datasets
 
 

@@ -37,4 +37,4 @@ def lake_dirs(tmp_path: Path) -> tuple[Path, Path]:
     intake.mkdir()
     lake.mkdir()
     return intake, lake
-from dataops_platform_tests.s3_server import moto_endpoint, s3  # noqa: E402,F401  (S3/SQS fixtures)
+from dataops_platform_tests.support.s3_server import moto_endpoint, s3  # noqa: E402,F401  (S3/SQS fixtures)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Start the platform locally: Dagster webserver + daemon (`dagster dev`) on this checkout.
+# Start the platform locally: Dagster webserver + daemon (`dg dev`) on this checkout.
 #
 #   bash scripts/run.sh                      # then open http://127.0.0.1:3000
-#   bash scripts/run.sh --print-command      # print the `dagster dev` command and exit
+#   bash scripts/run.sh --print-command      # print the `dg dev` command and exit
 #
 # Environment (defaults in brackets):
 #   DAGSTER_PORT         [3000]
@@ -25,7 +25,7 @@ log() { echo "[run] $*"; }
 
 HOST="${DATAOPS_WEBSERVER_HOST:-127.0.0.1}"
 PORT="${DAGSTER_PORT:-3000}"
-DAGSTER_DEV=(.venv/bin/dagster dev -w workspace.yaml -h "$HOST" -p "$PORT")
+DAGSTER_DEV=(.venv/bin/dg dev -h "$HOST" -p "$PORT")  # the project of pyproject.toml [tool.dg]
 if [ "${1:-}" = "--print-command" ]; then
     echo "${DAGSTER_DEV[*]}"
     exit 0
@@ -62,4 +62,5 @@ else
 fi
 
 log "Dagster UI: http://$HOST:$PORT   (DAGSTER_HOME=$DAGSTER_HOME; Ctrl-C stops it)"
+export VIRTUAL_ENV="$REPO_ROOT/.venv" PATH="$REPO_ROOT/.venv/bin:$PATH"  # the project venv is the active one (for dg)
 exec "${DAGSTER_DEV[@]}"

@@ -7,7 +7,7 @@
 #
 # An empty run (pytest exit 5, "no tests collected") is a failure, never a silent pass.
 #
-# The production-profile tests need a PostgreSQL server (dataops_platform_tests/postgres_server.py):
+# The production-profile tests need a PostgreSQL server (dataops_platform_tests/support/postgres_server.py):
 # when none answers on 127.0.0.1:5432 and no server binaries are installed, this script installs
 # Debian's `postgresql` package if it runs as root with apt (DATAOPS_TEST_INSTALL_POSTGRES=no
 # skips that). A failed install is not fatal: those tests then skip and say why.
@@ -36,7 +36,12 @@ fi
 if [ -s .venv/.java-home ]; then JAVA_HOME="$(cat .venv/.java-home)"; export JAVA_HOME; fi
 export PYSPARK_PYTHON="$REPO_ROOT/.venv/bin/python"
 export PYSPARK_DRIVER_PYTHON="$REPO_ROOT/.venv/bin/python"
+export VIRTUAL_ENV="$REPO_ROOT/.venv" PATH="$REPO_ROOT/.venv/bin:$PATH"  # the project venv is the active one (for dg)
 export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"   # no hostname lookups; local mode only
+
+# Every defs.yaml validates and the code location loads, before the suite spends minutes on it.
+echo "[test] dg check defs"
+.venv/bin/dg check defs
 
 rc=0
 .venv/bin/python -m pytest "$@" || rc=$?

@@ -1,4 +1,4 @@
-"""The `dataops` command line: demo data now; catalog export and quality report later."""
+"""The `dataops` command line: demo data, Databricks packaging, benchmarks, alerts, catalog and report."""
 
 from __future__ import annotations
 

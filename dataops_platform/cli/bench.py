@@ -2,16 +2,18 @@
 
 bench/ is not part of the installed package (it measures the platform, it is not the
 platform), so this command only works from a source checkout. Every argument after `bench`
-goes to `python -m bench` unchanged (`dataops bench --help` lists them).
+goes unchanged to `python -m bench`, run as a child process in the checkout
+(`dataops bench --help` lists them).
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from pathlib import Path
 
-CHECKOUT = Path(__file__).resolve().parents[1]
+CHECKOUT = Path(__file__).resolve().parents[2]  # dataops_platform/cli/bench.py -> the checkout root
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -19,11 +21,8 @@ def _bench(args: argparse.Namespace) -> int:
         print(f"dataops bench: no bench/ folder next to the package in {CHECKOUT} (needs a source checkout)",
               file=sys.stderr)
         return 2
-    if str(CHECKOUT) not in sys.path:
-        sys.path.insert(0, str(CHECKOUT))
-    from bench.run import main
-
-    return main(args.bench_args)
+    # a child `python -m bench` run from the checkout: bench/ is importable there, sys.path untouched
+    return subprocess.run([sys.executable, "-m", "bench", *args.bench_args], cwd=CHECKOUT).returncode
 
 
 def add_bench_command(commands) -> None:

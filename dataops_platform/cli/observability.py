@@ -16,17 +16,6 @@ from pathlib import Path
 from dataops_platform.settings import Settings
 
 
-def default_output_dir(settings: Settings) -> Path:
-    """Generated documents go next to a local lake (data/ by default, git-ignored), else to ./data."""
-    if "://" in settings.lake_root:
-        return Path.cwd() / "data"
-    return Path(settings.lake_root).resolve().parent
-
-
-def default_report_path(settings: Settings) -> Path:
-    return default_output_dir(settings) / "reports" / "quality_report.html"
-
-
 def open_instance():
     """The Dagster instance of DAGSTER_HOME (or ./.dagster_home when DAGSTER_HOME is unset)."""
     import dagster as dg
@@ -61,7 +50,7 @@ def catalog_export(args: argparse.Namespace) -> int:
     from dataops_platform.observability.catalog.export import export_catalog
 
     settings = Settings.from_env()
-    out = Path(args.out) if args.out else default_output_dir(settings) / "catalog"
+    out = Path(args.out) if args.out else settings.output_dir / "catalog"
 
     def export(instance) -> int:
         for path in export_catalog(out, _definitions(settings), instance):
@@ -76,10 +65,10 @@ def quality_report(args: argparse.Namespace) -> int:
     from dataops_platform.observability.report.html import write_report
 
     settings = Settings.from_env()
-    out = Path(args.out) if args.out else default_report_path(settings)
+    out = Path(args.out) if args.out else settings.report_path
 
     def report(instance) -> int:
-        figures = write_report(out, _definitions(settings), instance, settings)
+        figures = write_report(out, _definitions(settings).resolve_asset_graph(), instance, settings.alerts.ui_url)
         failing = sum(len(t.failing) for t in figures.tables)
         print(f"wrote {out} ({len(figures.tables)} tables, {failing} failing check(s))")
         return 0

@@ -1,4 +1,4 @@
 """Observability: alerts on failed checks and runs, a catalog export and a data-quality report.
 
-Everything here reads the Dagster instance and the definitions; nothing writes to the lake.
+Everything here reads the Dagster instance and an asset graph it is given; nothing writes to the lake.
 """

@@ -1,1 +1,1 @@
-"""orchestration."""
+"""The Dagster glue: asset and check factories, keys, partitions, automation, resources and sensors."""

@@ -15,6 +15,7 @@ from pydantic import Field
 
 from dataops_platform.orchestration import metadata as meta
 from dataops_platform.orchestration.keys import bronze_key, intake_key
+from dataops_platform.orchestration.partitions import partition_dates
 from dataops_platform.declarations import DatasetDeclaration
 from dataops_platform.steps import bronze as bronze_step
 from dataops_platform.orchestration.resources.lake import LakeResource

@@ -95,7 +95,7 @@ def silver_assets(declaration: DatasetDeclaration, partitions: PartitionsDefinit
         pool=f"delta_silver_{name}",
     )
     def _silver(context: AssetExecutionContext, spark: LazyPySparkResource, lake: LakeResource, compute: ComputeResource):
-        # the step (compute.job.steps) runs in this process or, through Dagster Pipes, in a job
+        # the step (steps/runner.py) runs in this process or, through Dagster Pipes, in a job
         history = _volume_history(context, silver_key(name), quality.volume.history)
         yield from compute.silver(context, spark, lake, declaration, history)
 

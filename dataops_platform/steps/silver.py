@@ -104,14 +104,6 @@ def failing_samples(rejected: DataFrame, columns: list[str], pii: list[str], lim
     return samples
 
 
-def process_silver_day(spark: SparkSession, store: BronzeStore, declaration: DatasetDeclaration,
-                       ingestion_date: dt.date, silver_uri: str, quarantine_uri: str, tables: Tables,
-                       silver_uri_of: dict[str, str] | None = None) -> SilverOutcome:
-    """`process_silver_batch` of a single ingestion date."""
-    return process_silver_batch(spark, store, declaration, [ingestion_date], silver_uri, quarantine_uri, tables,
-                                silver_uri_of)
-
-
 def _read_batch(spark: SparkSession, store: BronzeStore, declaration: DatasetDeclaration, days: list[dt.date],
                 outcome: SilverOutcome, listed: dict[dt.date, list[BronzeFile]]) -> DataFrame:
     """The bronze files of every date as one DataFrame; files, records and read report into `outcome`.

@@ -5,7 +5,7 @@ Steps, each a pure function:
   split        valid rows (failing no rule) vs. quarantined rows (raw text kept, nothing lost)
   flag_rejected  `_rejected`: whether a row fails any rule (optional, saves re-evaluating them)
   annotate     for quarantined rows: `_errors` lists the reasons a row fails
-  rank_versions / deduplicate  one row per primary key, the latest by event time
+  rank_versions               one row per primary key, the latest by event time
 """
 
 from __future__ import annotations
@@ -163,8 +163,3 @@ def rank_versions(valid: DataFrame, spec: SilverSpec) -> DataFrame:
     window = Window.partitionBy(*spec.primary_key).orderBy(F.col(RECORD_VERSION).desc())
     return valid.withColumn(KEPT, F.row_number().over(window) == 1).withColumn(
         COPY_OF_KEPT, F.col(ROW_HASH) == F.first(ROW_HASH).over(window))
-
-
-def deduplicate(valid: DataFrame, spec: SilverSpec) -> DataFrame:
-    """One row per primary key: the row `rank_versions` keeps."""
-    return rank_versions(valid, spec).filter(KEPT).drop(KEPT, COPY_OF_KEPT)

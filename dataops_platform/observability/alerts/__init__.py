@@ -1,1 +1,1 @@
-"""alerts."""
+"""Alerts on failed checks and runs: what an alert says, where it goes, which events raise it."""

@@ -1,1 +1,1 @@
-"""report."""
+"""The data-quality report: figures per table from the instance, rendered as one HTML page."""

@@ -1,1 +1,1 @@
-"""resources."""
+"""Resources with the same keys in every environment: `lake`, `spark`, `compute`."""

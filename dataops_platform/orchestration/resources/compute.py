@@ -6,7 +6,7 @@
   (classic: new or existing cluster, Pipes files on DBFS) or PipesDatabricksServerlessClient
   (serverless: Pipes files on a Unity Catalog volume).
 
-Every engine runs `compute.job.steps`, so asset keys, checks, transforms and the reported
+Every engine runs `steps/runner.py`, so asset keys, checks, transforms and the reported
 metadata do not depend on it. The workspace client reads DATABRICKS_HOST / DATABRICKS_TOKEN
 (or a profile) itself; nothing here reads, stores or logs them.
 """

@@ -1,1 +1,1 @@
-"""sensors."""
+"""Sensors: intake (listing, SQS), automation, alerts."""

@@ -1,0 +1,83 @@
+"""The asset graph is pinned: keys, groups, dependencies, owners, kinds and tags.
+
+A change to the graph shows up as a diff of snapshots/asset_graph.json in review.
+Regenerate it with: UPDATE_SNAPSHOTS=1 pytest dataops_platform_tests/defs/test_definitions.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dataops_platform.definitions import build_definitions
+from dataops_platform.settings import Settings
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.json"
+
+
+@pytest.fixture(scope="module")
+def definitions(tmp_path_factory):
+    root = tmp_path_factory.mktemp("defs")
+    return build_definitions(Settings(intake_root=str(root / "intake"), lake_root=str(root / "lake")))
+
+
+def graph_snapshot(definitions) -> dict:
+    graph = definitions.resolve_asset_graph()
+    snapshot = {}
+    for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
+        node = graph.get(key)
+        snapshot[key.to_user_string()] = {
+            "group": node.group_name,
+            "deps": sorted(p.to_user_string() for p in node.parent_keys),
+            "owners": list(node.owners),
+            "kinds": sorted(node.kinds),
+            "tags": {k: v for k, v in sorted(node.tags.items()) if not k.startswith("dagster/kind/")},
+            "partitioned": node.partitions_def is not None,
+            "has_description": bool(node.description),
+            "has_code_version": node.code_version is not None,
+        }
+    return snapshot
+
+
+def test_asset_graph_matches_snapshot(definitions):
+    current = graph_snapshot(definitions)
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1" or not SNAPSHOT.exists():
+        SNAPSHOT.write_text(json.dumps(current, indent=2, sort_keys=True) + "\n")
+    assert current == json.loads(SNAPSHOT.read_text())
+
+
+def test_every_table_documents_its_columns_and_location(definitions):
+    graph = definitions.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        layer = key.path[0]
+        node = graph.get(key)
+        assert node.description and node.owners, key
+        if layer in ("silver", "quarantine", "gold"):
+            metadata = node.metadata
+            schema = metadata["dagster/column_schema"]
+            assert schema.columns and all(c.description for c in schema.columns), key
+            assert str(metadata["dagster/table_name"]) == f"{layer}.{key.path[1]}"
+            assert "dagster/uri" in metadata
+    lineage = graph.get(next(k for k in graph.get_all_asset_keys() if k.path == ["gold", "customer_360"])).metadata[
+        "dagster/column_lineage"
+    ]
+    spend = lineage.deps_by_column["total_spend"]
+    assert {(d.asset_key.to_user_string(), d.column_name) for d in spend} == {
+        ("silver/transactions", "amount"), ("silver/transactions", "status")}
+
+
+def test_importing_the_code_location_starts_no_spark():
+    code = (
+        "import sys, dataops_platform.definitions as d; "
+        "from pyspark.sql import SparkSession; "
+        "assert SparkSession.getActiveSession() is None; "
+        "print('ok')"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "ok" in out.stdout

@@ -1,4 +1,5 @@
-"""The asset graph is pinned: keys, groups, dependencies, owners, kinds and tags.
+"""The asset graph is pinned: keys, groups, dependencies, owners, kinds, tags, checks,
+automation conditions, sensors and jobs.
 
 A change to the graph shows up as a diff of snapshots/asset_graph.json in review.
 Regenerate it with: UPDATE_SNAPSHOTS=1 pytest dataops_platform_tests/defs/test_definitions.py
@@ -40,14 +41,22 @@ def graph_snapshot(definitions) -> dict:
             "partitioned": node.partitions_def is not None,
             "has_description": bool(node.description),
             "has_code_version": node.code_version is not None,
+            "checks": sorted(f"{c.name} ({'blocking' if graph.get_check_spec(c).blocking else 'warn'})"
+                             for c in node.check_keys),
+            "automation": node.automation_condition.get_label() or type(node.automation_condition).__name__
+            if node.automation_condition else None,
         }
+    repository = definitions.get_repository_def()
+    snapshot["__sensors__"] = sorted(f"{s.name} ({s.default_status.value})" for s in repository.sensor_defs)
+    snapshot["__jobs__"] = sorted(j.name for j in repository.get_all_jobs() if not j.name.startswith("__"))
     return snapshot
 
 
 def test_asset_graph_matches_snapshot(definitions):
     current = graph_snapshot(definitions)
-    if os.environ.get("UPDATE_SNAPSHOTS") == "1" or not SNAPSHOT.exists():
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
         SNAPSHOT.write_text(json.dumps(current, indent=2, sort_keys=True) + "\n")
+    assert SNAPSHOT.exists(), f"no snapshot at {SNAPSHOT}: run with UPDATE_SNAPSHOTS=1 and review the file"
     assert current == json.loads(SNAPSHOT.read_text())
 
 

@@ -8,6 +8,7 @@ or read a secret.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 
 from dagster_shared.record import copy
 from pathlib import Path
@@ -35,7 +36,10 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         projects = [load_project(root) for root in (PROJECT_ROOT, *settings.extra_projects)]
         datasets = {path: dataset for _, found in projects for path, dataset in found.items()}
         check_references(datasets)
-        return dg.Definitions.merge(*(defs for defs, _ in projects), platform_definitions(settings, list(datasets.values())))
+        # the report reads the tables of these very definitions (no second build)
+        platform = platform_definitions(settings, list(datasets.values()), lambda: definitions.resolve_asset_graph())
+        definitions = dg.Definitions.merge(*(defs for defs, _ in projects), platform)
+        return definitions
 
 
 def load_project(root: Path) -> tuple[dg.Definitions, dict[Path, Dataset]]:
@@ -59,7 +63,7 @@ def _defs_file(tree, dataset: Dataset) -> Path:
     return Path(tree.defs_module_path) / dataset.name / "defs.yaml"
 
 
-def platform_definitions(settings: Settings, datasets: list[Dataset]) -> dg.Definitions:
+def platform_definitions(settings: Settings, datasets: list[Dataset], asset_graph: Callable) -> dg.Definitions:
     """What no single component owns: resources (same keys everywhere), the ingest job, the
     SQS, automation and alert sensors, and the quality report."""
     sensors = [automation_sensor(), *alert_sensors(settings.alerts)]
@@ -67,7 +71,7 @@ def platform_definitions(settings: Settings, datasets: list[Dataset]) -> dg.Defi
         targets = [IngestTarget(d) for d in datasets]
         sensors.append(sqs_sensor(targets, settings.intake_queue_url))
     return dg.Definitions(
-        assets=[quality_report_asset(settings)],
+        assets=[quality_report_asset(settings, asset_graph)],
         # One process per run: all steps share one SparkSession instead of starting a JVM each.
         executor=dg.in_process_executor,
         jobs=[ingest_job()],

@@ -1,13 +1,18 @@
 """The data-quality report as an asset: the HTML page of `dataops quality report`, with a
 summary table in the UI. It reads the instance, not the lake, so it has no data dependencies."""
 
-from dagster_shared.check import CheckError
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
 
 from dataops_platform.observability.report.figures import QualityReport
 from dataops_platform.observability.report.html import write_report
 from dataops_platform.orchestration.keys import REPORT_KEY
 from dataops_platform.settings import Settings
+
+if TYPE_CHECKING:
+    from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
 
 
 
@@ -24,17 +29,9 @@ def summary_markdown(report: QualityReport) -> str:
     return "\n".join(lines)
 
 
-def _asset_graph(context: AssetExecutionContext):
-    """The tables of the code location this asset runs in, as the UI shows them; under
-    `dg.materialize(...)` (no code location), those materialized with it."""
-    try:
-        return context.repository_def.asset_graph
-    except CheckError:
-        return context.job_def.asset_layer.asset_graph
-
-
-def quality_report_asset(settings: Settings) -> AssetsDefinition:
-    """Materializing it rewrites the report from what the instance holds now."""
+def quality_report_asset(settings: Settings, asset_graph: Callable[[], "AssetGraph"]) -> AssetsDefinition:
+    """Materializing it rewrites the report from what the instance holds now, for the tables of
+    `asset_graph()` (the code location's own graph, built once)."""
     path = settings.report_path
 
     @asset(
@@ -48,8 +45,7 @@ def quality_report_asset(settings: Settings) -> AssetsDefinition:
         metadata={"dagster/uri": MetadataValue.path(str(path))},
     )
     def _quality_report(context: AssetExecutionContext) -> MaterializeResult:
-        # the tables are those of the code location this asset runs in, as the UI shows them
-        report = write_report(path, _asset_graph(context), context.instance, settings.alerts.ui_url)
+        report = write_report(path, asset_graph(), context.instance, settings.alerts.ui_url)
         failing = sum(len(t.failing) for t in report.tables)
         context.log.info(f"quality report written to {path}: {failing} failing check(s)")
         return MaterializeResult(

@@ -14,7 +14,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from dataops_platform.orchestration.report import REPORT_KEY, quality_report_asset
+from dataops_platform.orchestration.keys import REPORT_KEY
+from dataops_platform.orchestration.report import quality_report_asset
 from dataops_platform.observability.report import charts
 from dataops_platform.cli.observability import quality_report
 from dataops_platform.observability.report.figures import build_report
@@ -109,9 +110,9 @@ def test_html_page_shows_those_figures_and_loads_nothing(report, observed):  # n
 @slow
 def test_report_asset_summarizes_in_the_ui(observed, tmp_path):  # noqa: F811
     settings = dataclasses.replace(observed.settings, lake_root=str(tmp_path / "lake"))
-    result = dg.materialize([quality_report_asset(settings)], instance=observed.instance)
+    result = dg.materialize([quality_report_asset(settings, observed.defs.resolve_asset_graph)], instance=observed.instance)
     [event] = result.get_asset_materialization_events()
-    assert event.asset_key == dg.AssetKey(REPORT_KEY)
+    assert event.asset_key == REPORT_KEY
     metadata = {k: v.value for k, v in event.materialization.metadata.items()}
     assert metadata["failing_checks"] == 2 and metadata["volume_anomalies"] == 1 and metadata["tables"] == 6
     assert "| silver/transactions | 1,270 | OK | validity (FAIL), volume_anomaly (WARN) | anomaly | 90 |" in metadata["summary"]

@@ -78,7 +78,7 @@ def silver(args: dict) -> dict:
     """The silver step of one ingestion date, with its own SparkSession (the run process)."""
     from pyspark.sql import SparkSession
 
-    from dataops_platform.steps.silver import process_silver_day
+    from dataops_platform_tests.support.silver_steps import process_silver_day
     from dataops_platform.settings import Settings
     from dataops_platform.orchestration.resources.lake import LakeResource
 

@@ -3,7 +3,7 @@
 #
 #   bash scripts/test.sh                   # full suite, including tests marked slow
 #   bash scripts/test.sh -m "not slow"     # any pytest arguments pass through
-#   bash scripts/test.sh -n 2              # parallel (pytest-xdist)
+#   DATAOPS_TEST_WORKERS=0 bash scripts/test.sh   # serially (default: two pytest-xdist workers)
 #
 # An empty run (pytest exit 5, "no tests collected") is a failure, never a silent pass.
 #
@@ -43,8 +43,14 @@ export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"   # no hostname lookups; lo
 echo "[test] dg check defs"
 .venv/bin/dg check defs
 
+# Two pytest-xdist workers (one per core; each shares one SparkSession across its tests):
+# DATAOPS_TEST_WORKERS=0 runs in this process, serially.
+WORKERS="${DATAOPS_TEST_WORKERS:-2}"
+WORKER_ARGS=()
+[ "$WORKERS" != "0" ] && WORKER_ARGS=(-n "$WORKERS")
+
 rc=0
-.venv/bin/python -m pytest "$@" || rc=$?
+.venv/bin/python -m pytest "${WORKER_ARGS[@]}" "$@" || rc=$?
 if [ "$rc" -eq 5 ]; then
     echo "[test] ERROR: pytest collected no tests (exit 5); an empty suite is a failure." >&2
     exit 1

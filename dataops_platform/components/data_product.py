@@ -4,30 +4,17 @@ from __future__ import annotations
 
 import dagster as dg
 
-from dataops_platform.components.loading import checked_load
+from dataops_platform.components.declared import DeclaredComponent
 from dataops_platform.declarations import ProductDeclaration
 from dataops_platform.orchestration.gold import gold_asset
 from dataops_platform.orchestration.partitions import daily_partitions
 from dataops_platform.settings import current_settings
 
 
-class DataProduct(dg.Component, dg.Resolvable, ProductDeclaration):
+class DataProduct(DeclaredComponent, ProductDeclaration):
     """A gold data product: a transform over silver tables (by dataset name), rebuilt per as-of
     date once its inputs pass their blocking checks, with its contract checked on every build.
     """
-
-    @classmethod
-    def model(cls) -> type[ProductDeclaration]:
-        """The attributes' schema is the declaration itself (dg's JSON schema, editors' completion)."""
-        return ProductDeclaration
-
-    @classmethod
-    def resolve_from_model(cls, context, model: ProductDeclaration) -> "DataProduct":
-        return cls.model_validate(model.model_dump(by_alias=True, exclude_unset=True))
-
-    @classmethod
-    def load(cls, attributes, context: dg.ComponentLoadContext) -> "DataProduct":
-        return checked_load(lambda: super(DataProduct, cls).load(attributes, context), context)
 
     def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
         settings = current_settings()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from dataops_platform.components.loading import checked_load
+from dataops_platform.components.declared import DeclaredComponent
 from dataops_platform.components.scaffold import DatasetScaffolder
 from dataops_platform.declarations import DatasetDeclaration
 from dataops_platform.orchestration.bronze import bronze_asset
@@ -18,26 +18,13 @@ from dataops_platform.settings import current_settings
 
 
 @dg.scaffold_with(DatasetScaffolder)
-class Dataset(dg.Component, dg.Resolvable, DatasetDeclaration):
+class Dataset(DeclaredComponent, DatasetDeclaration):
     """A source dataset: files landing in its intake folder become bronze files, then a
     validated silver Delta table with its quarantine, quality checks and freshness policy.
 
     Its attributes are the dataset's declaration (see README, "Adding a dataset"); `schema`
     names the pandera model that is the silver table's contract.
     """
-
-    @classmethod
-    def model(cls) -> type[DatasetDeclaration]:
-        """The attributes' schema is the declaration itself (dg's JSON schema, editors' completion)."""
-        return DatasetDeclaration
-
-    @classmethod
-    def resolve_from_model(cls, context, model: DatasetDeclaration) -> "Dataset":
-        return cls.model_validate(model.model_dump(by_alias=True, exclude_unset=True))
-
-    @classmethod
-    def load(cls, attributes, context: dg.ComponentLoadContext) -> "Dataset":
-        return checked_load(lambda: super(Dataset, cls).load(attributes, context), context)
 
     def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
         settings = current_settings()

@@ -17,7 +17,7 @@ import pytest
 
 from dataops_platform.observability.alerts import events
 from dataops_platform.observability.alerts.alert import Alert, key_figures
-from dataops_platform.cli.observability import show_alerts
+from dataops_platform.cli.alerts import show_alerts
 from dataops_platform.observability.alerts.destinations import AlertsFile, Dispatcher
 from dataops_platform.observability.redact import Redactor
 from dataops_platform.settings import AlertSettings

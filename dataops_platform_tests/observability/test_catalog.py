@@ -12,7 +12,7 @@ import pytest
 from dataops_platform.declarations import load_products
 from dataops_platform.definitions import build_definitions
 from dataops_platform.observability.catalog.export import build_catalog, catalog_gaps, export_catalog
-from dataops_platform.cli.observability import catalog_export
+from dataops_platform.cli.catalog import catalog_export
 from dataops_platform.settings import Settings
 from dataops_platform_tests.support.report_support import observed, point_env_at  # noqa: F401
 

@@ -17,7 +17,7 @@ import pytest
 from dataops_platform.orchestration.keys import REPORT_KEY
 from dataops_platform.orchestration.report import quality_report_asset
 from dataops_platform.observability.report import charts
-from dataops_platform.cli.observability import quality_report
+from dataops_platform.cli.quality import quality_report
 from dataops_platform.observability.report.figures import build_report
 from dataops_platform.observability.report.html import render
 from dataops_platform.quality.checks import volume_anomaly

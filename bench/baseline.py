@@ -29,7 +29,6 @@ from pyspark.sql import types as T
 from bench.context import last_spark_job
 from bench.report import timed
 from dataops_platform.declarations import DatasetDeclaration, load_declarations
-from dataops_platform.declarations import DEFS_DIR
 
 CORRUPT = "_corrupt_record"
 CHECKS = {

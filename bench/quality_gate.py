@@ -22,7 +22,6 @@ from bench.report import Row, ScenarioResult, median, per_scale, paired_runs, ra
 from dataops_platform.declarations import load_declarations
 from dataops_platform.steps.silver import silver_spec
 from dataops_platform.quality.rules import gate_figures
-from dataops_platform.declarations import DEFS_DIR
 from dataops_platform.storage.bronze_reader import read_bronze_files
 from dataops_platform.transforms.silver import conform
 

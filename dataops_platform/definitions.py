@@ -7,6 +7,7 @@ or read a secret.
 
 from __future__ import annotations
 
+import importlib
 import warnings
 from collections.abc import Callable
 
@@ -14,6 +15,7 @@ from dagster_shared.record import copy
 from pathlib import Path
 
 import dagster as dg
+from dagster.components.core.component_tree import ComponentTree
 
 from dataops_platform.components import Dataset
 from dataops_platform.declarations import DeclarationError, check_references
@@ -46,7 +48,7 @@ def load_project(root: Path) -> tuple[dg.Definitions, dict[Path, Dataset]]:
     """A dg project's defs folder (this package's, or another project of DATAOPS_EXTRA_PROJECTS),
     with each of its datasets by the defs.yaml it came from."""
     try:
-        defs = dg.load_from_defs_folder(path_within_project=root)
+        defs = _defs_folder(root)
     except ModuleNotFoundError as exc:
         raise DeclarationError(
             f"{root}: cannot import its defs module ({exc}); install that project (pip install -e) or add it "
@@ -57,6 +59,15 @@ def load_project(root: Path) -> tuple[dg.Definitions, dict[Path, Dataset]]:
     if root != PROJECT_ROOT:  # Definitions.merge keeps one component tree: the platform's
         defs = copy(defs, component_tree=None)
     return defs, datasets
+
+
+def _defs_folder(root: Path) -> dg.Definitions:
+    """`dg.load_from_defs_folder` of a project; installed from a wheel, the package has no
+    pyproject.toml beside it, so its own defs module is loaded the same way without one."""
+    if root == PROJECT_ROOT and not (root / "pyproject.toml").is_file():
+        defs_module = importlib.import_module("dataops_platform.defs")
+        return ComponentTree.from_module(defs_module=defs_module, project_root=root).build_defs()
+    return dg.load_from_defs_folder(path_within_project=root)
 
 
 def _defs_file(tree, dataset: Dataset) -> Path:

@@ -189,3 +189,13 @@ def test_a_scaffolded_dataset_runs_end_to_end(tmp_path, monkeypatch, spark):
     assert {p: p.stat().st_mtime_ns for p in before} == before
     assert not [p for p in root.rglob("*") if p.is_file() and folder not in p.parents and p not in before
                 and "__pycache__" not in p.parts]
+
+
+def test_an_installed_package_without_its_pyproject_still_loads_its_defs(tmp_path, monkeypatch):
+    """A wheel install puts the package in site-packages, with no pyproject.toml beside it."""
+    from dataops_platform import definitions
+
+    monkeypatch.setattr(definitions, "PROJECT_ROOT", tmp_path)
+    defs = definitions.build_definitions(Settings(intake_root=str(tmp_path / "i"), lake_root=str(tmp_path / "l")))
+    keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert {"silver/customers", "gold/customer_360", "observability/quality_report"} <= keys

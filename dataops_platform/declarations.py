@@ -77,6 +77,7 @@ class _Declaration(_Strict):
     description: str = Field(min_length=1, description="One line for the catalog.")
     domain: str = Field(pattern=NAME_PATTERN)
     owners: list[str] = Field(min_length=1, description="Emails or 'team:<name>'.")
+    schema_ref: str = Field(alias="schema", pattern=REF_PATTERN, description="The pandera DataFrameModel (module:Class): the contract.")
 
     @field_validator("owners")
     @classmethod
@@ -85,49 +86,6 @@ class _Declaration(_Strict):
         if bad:
             raise ValueError(f"owners must be emails or 'team:<name>', got {bad}")
         return owners
-
-
-class DatasetDeclaration(_Declaration):
-    """What a dataset's defs.yaml declares (its `attributes:`) about one source dataset."""
-
-    source: str = Field(pattern=NAME_PATTERN, description="The source system; part of the bronze path.")
-    intake: IntakeSpec
-    format: Literal["csv", "jsonl"]
-    primary_key: list[str] = Field(min_length=1)
-    event_time: str
-    partitioning: PartitioningSpec
-    critical_columns: list[str] = Field(default_factory=list)
-    pii_columns: list[str] = Field(default_factory=list)
-    schema_ref: str = Field(alias="schema", pattern=REF_PATTERN, description="The pandera DataFrameModel (module:Class).")
-    cleansing: CleansingSpec = Field(default_factory=CleansingSpec)
-    future_tolerance_hours: int = Field(48, ge=0)
-    references: dict[str, Reference] = Field(default_factory=dict)
-    quality: QualitySpec = Field(default_factory=QualitySpec)
-
-    @model_validator(mode="after")
-    def _columns_exist_in_schema(self) -> "DatasetDeclaration":
-        columns = set(self.contract.column_names)
-        referenced = {
-            "primary_key": self.primary_key,
-            "event_time": [self.event_time],
-            "partitioning.table_by_month_of": [self.partitioning.table_by_month_of],
-            "critical_columns": self.critical_columns,
-            "pii_columns": self.pii_columns,
-            "cleansing.lowercase": self.cleansing.lowercase,
-            "cleansing.values": list(self.cleansing.values),
-            "references": list(self.references),
-        }
-        for field_name, names in referenced.items():
-            missing = [n for n in names if n not in columns]
-            if missing:
-                raise ValueError(
-                    f"field '{field_name}': column(s) {missing} not in schema {self.schema_ref} "
-                    f"(columns: {sorted(columns)})"
-                )
-        unique = list(self.contract.unique)
-        if unique and unique != list(self.primary_key):
-            raise ValueError(f"field 'primary_key': {self.primary_key} differs from the schema's unique key {unique}")
-        return self
 
     @cached_property
     def schema_model(self) -> type:
@@ -141,6 +99,52 @@ class DatasetDeclaration(_Declaration):
     @property
     def columns(self) -> list[str]:
         return self.contract.column_names
+
+    def _require_columns(self, referenced: dict[str, list[str]]) -> None:
+        """Every column a field names is a column of the schema."""
+        columns = set(self.columns)
+        for field_name, names in referenced.items():
+            missing = [n for n in names if n not in columns]
+            if missing:
+                raise ValueError(
+                    f"field '{field_name}': column(s) {missing} not in schema {self.schema_ref} "
+                    f"(columns: {sorted(columns)})"
+                )
+
+
+class DatasetDeclaration(_Declaration):
+    """What a dataset's defs.yaml declares (its `attributes:`) about one source dataset."""
+
+    source: str = Field(pattern=NAME_PATTERN, description="The source system; part of the bronze path.")
+    intake: IntakeSpec
+    format: Literal["csv", "jsonl"]
+    primary_key: list[str] = Field(min_length=1)
+    event_time: str
+    partitioning: PartitioningSpec
+    critical_columns: list[str] = Field(default_factory=list)
+    pii_columns: list[str] = Field(default_factory=list)
+    cleansing: CleansingSpec = Field(default_factory=CleansingSpec)
+    future_tolerance_hours: int = Field(48, ge=0)
+    references: dict[str, Reference] = Field(default_factory=dict)
+    quality: QualitySpec = Field(default_factory=QualitySpec)
+
+    @model_validator(mode="after")
+    def _columns_exist_in_schema(self) -> "DatasetDeclaration":
+        referenced = {
+            "primary_key": self.primary_key,
+            "event_time": [self.event_time],
+            "partitioning.table_by_month_of": [self.partitioning.table_by_month_of],
+            "critical_columns": self.critical_columns,
+            "pii_columns": self.pii_columns,
+            "cleansing.lowercase": self.cleansing.lowercase,
+            "cleansing.values": list(self.cleansing.values),
+            "references": list(self.references),
+        }
+        self._require_columns(referenced)
+        unique = list(self.contract.unique)
+        if unique and unique != list(self.primary_key):
+            raise ValueError(f"field 'primary_key': {self.primary_key} differs from the schema's unique key {unique}")
+        return self
 
     @property
     def source_text(self) -> str:
@@ -170,7 +174,6 @@ class ProductDeclaration(_Declaration):
 
     inputs: list[str] = Field(min_length=1, description="Silver datasets, in the transform's argument order.")
     transform: str = Field(pattern=REF_PATTERN, description="module:function (*silver DataFrames, as_of date) -> DataFrame.")
-    schema_ref: str = Field(alias="schema", pattern=REF_PATTERN, description="The pandera DataFrameModel of the output.")
     date_column: str = Field(description="The as-of date column (the Dagster partition date).")
     partition_by: list[str] = Field(default_factory=list, description="Delta partition columns.")
     pii_columns: list[str] = Field(default_factory=list)
@@ -182,12 +185,8 @@ class ProductDeclaration(_Declaration):
 
     @model_validator(mode="after")
     def _columns_exist(self) -> "ProductDeclaration":
-        columns = set(self.contract.column_names)
-        for field_name, names in {"date_column": [self.date_column], "partition_by": self.partition_by,
-                                  "pii_columns": self.pii_columns, "column_lineage": list(self.column_lineage)}.items():
-            missing = [n for n in names if n not in columns]
-            if missing:
-                raise ValueError(f"field '{field_name}': column(s) {missing} not in schema {self.schema_ref}")
+        self._require_columns({"date_column": [self.date_column], "partition_by": self.partition_by,
+                               "pii_columns": self.pii_columns, "column_lineage": list(self.column_lineage)})
         if self.reconcile_with not in self.inputs:
             raise ValueError(f"field 'reconcile_with': {self.reconcile_with!r} is not one of the inputs {self.inputs}")
         sources = [s for sources in self.column_lineage.values() for s in sources]
@@ -195,14 +194,6 @@ class ProductDeclaration(_Declaration):
         if bad:
             raise ValueError(f"field 'column_lineage': {bad} must be 'dataset.column' of an input")
         return self
-
-    @cached_property
-    def schema_model(self) -> type:
-        return import_ref(self.schema_ref, "schema")
-
-    @cached_property
-    def contract(self) -> TableContract:
-        return contract_from_model(self.schema_model)
 
     @cached_property
     def build(self):
@@ -247,11 +238,16 @@ def validate(model: type[_Strict], path: Path, attributes: dict):
         declaration = model.model_validate(attributes)
     except ValidationError as exc:
         raise DeclarationError(f"{path}: {describe(exc)}") from None
+    require_folder_name(path, declaration)
+    return declaration
+
+
+def require_folder_name(path: Path, declaration: BaseModel) -> None:
+    """An instance's name is the name of the folder holding its defs.yaml."""
     if declaration.name != path.parent.name:
         raise DeclarationError(
             f"{path}: field 'name': {declaration.name!r} must match the folder name {path.parent.name!r}"
         )
-    return declaration
 
 
 def describe(exc: ValidationError) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 from pydantic import BaseModel, ValidationError
 
-from dataops_platform.declarations import DeclarationError, describe
+from dataops_platform.declarations import DeclarationError, describe, require_folder_name
 
 
 class DeclaredComponent(dg.Component, dg.Resolvable):
@@ -39,10 +39,7 @@ class DeclaredComponent(dg.Component, dg.Resolvable):
             raise DeclarationError(f"{path}: {describe(exc)}") from None
         except ValueError as exc:
             raise DeclarationError(f"{path}: {exc}") from None
-        if component.name != path.parent.name:
-            raise DeclarationError(
-                f"{path}: field 'name': {component.name!r} must match the folder name {path.parent.name!r}"
-            )
+        require_folder_name(path, component)
         return component
 
 

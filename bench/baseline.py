@@ -91,9 +91,15 @@ def silver(raw: DataFrame, d: DatasetDeclaration) -> DataFrame:
     valid = typed.filter(_valid(d, event))
     latest = Window.partitionBy(*d.primary_key).orderBy(event.desc_nulls_last(), F.col("_file").desc())
     month_of = F.col(d.partitioning.table_by_month_of)
-    return (valid.withColumn("_n", F.row_number().over(latest)).filter("_n = 1")
-            .select(*d.contract.column_names, F.coalesce(F.year(month_of), F.lit(0)).alias("year"),
-                    F.coalesce(F.month(month_of), F.lit(0)).alias("month")))
+    return (
+        valid.withColumn("_n", F.row_number().over(latest))
+        .filter("_n = 1")
+        .select(
+            *d.contract.column_names,
+            F.coalesce(F.year(month_of), F.lit(0)).alias("year"),
+            F.coalesce(F.month(month_of), F.lit(0)).alias("month"),
+        )
+    )
 
 
 def write(df: DataFrame, uri: Path, partition_by: list[str]) -> int:
@@ -109,32 +115,57 @@ def _per_customer(df: DataFrame, ts: str, day: dt.date, *aggregates: Column) -> 
 def customer_totals(t: dict[str, DataFrame], day: dt.date) -> DataFrame:
     """Per customer signed up by `day`: completed spend, activity, tickets and a health score."""
     completed = t["transactions"].filter(F.col("status") == "completed")
-    spend = _per_customer(completed, "transaction_ts", day, F.count("*").alias("n_tx"), F.sum("amount").alias("spend"),
-                          F.max(F.to_date("transaction_ts")).alias("last_tx"))
-    web = _per_customer(t["web_events"], "event_ts", day, F.count("*").alias("n_web"),
-                        F.max("event_ts").alias("last_web"))
+    spend = _per_customer(
+        completed,
+        "transaction_ts",
+        day,
+        F.count("*").alias("n_tx"),
+        F.sum("amount").alias("spend"),
+        F.max(F.to_date("transaction_ts")).alias("last_tx"),
+    )
+    web = _per_customer(
+        t["web_events"], "event_ts", day, F.count("*").alias("n_web"), F.max("event_ts").alias("last_web")
+    )
     open_ticket = F.when(F.col("status").isin("open", "pending"), 1)
-    tickets = _per_customer(t["support_tickets"], "created_at", day, F.count("*").alias("n_tickets"),
-                            F.count(open_ticket).alias("n_open"))
+    tickets = _per_customer(
+        t["support_tickets"], "created_at", day, F.count("*").alias("n_tickets"), F.count(open_ticket).alias("n_open")
+    )
     known = t["customers"].filter(F.col("signup_date").isNull() | (F.col("signup_date") <= F.lit(day)))
-    joined = (known.select("customer_id", "email", F.coalesce("region", F.lit("unknown")).alias("signup_region"))
-              .join(spend, "customer_id", "left").join(web, "customer_id", "left").join(tickets, "customer_id", "left")
-              .fillna(0, ["n_tx", "n_web", "n_tickets", "n_open"]))
+    joined = (
+        known.select("customer_id", "email", F.coalesce("region", F.lit("unknown")).alias("signup_region"))
+        .join(spend, "customer_id", "left")
+        .join(web, "customer_id", "left")
+        .join(tickets, "customer_id", "left")
+        .fillna(0, ["n_tx", "n_web", "n_tickets", "n_open"])
+    )
     spent = F.coalesce("spend", F.lit(0))
-    score = (F.when(spent > 1000, 100).when(spent > 500, 80).when(F.col("n_tx") > 5, 60)
-             .when(F.datediff(F.lit(day), "last_tx") < 30, 40).when(F.col("n_open") > 3, 20).otherwise(30))
+    score = (
+        F.when(spent > 1000, 100)
+        .when(spent > 500, 80)
+        .when(F.col("n_tx") > 5, 60)
+        .when(F.datediff(F.lit(day), "last_tx") < 30, 40)
+        .when(F.col("n_open") > 3, 20)
+        .otherwise(30)
+    )
     return joined.select("*", score.alias("health_score"), F.lit(day).alias("as_of_date"))
 
 
 def daily_revenue(t: dict[str, DataFrame], day: dt.date) -> DataFrame:
     regions = t["customers"].select("customer_id", F.col("region").alias("signup_region"))
     sales = t["transactions"].filter((F.to_date("transaction_ts") == F.lit(day)) & (F.col("status") == "completed"))
-    return (sales.join(regions, "customer_id", "left")
-            .groupBy(F.coalesce("signup_region", F.lit("unknown")).alias("region"),
-                     F.coalesce("channel", F.lit("unknown")).alias("channel"))
-            .agg(F.count("*").alias("transactions"), F.sum("amount").alias("revenue"),
-                 F.countDistinct("customer_id").alias("customers"))
-            .withColumn("revenue_date", F.lit(day)))
+    return (
+        sales.join(regions, "customer_id", "left")
+        .groupBy(
+            F.coalesce("signup_region", F.lit("unknown")).alias("region"),
+            F.coalesce("channel", F.lit("unknown")).alias("channel"),
+        )
+        .agg(
+            F.count("*").alias("transactions"),
+            F.sum("amount").alias("revenue"),
+            F.countDistinct("customer_id").alias("customers"),
+        )
+        .withColumn("revenue_date", F.lit(day))
+    )
 
 
 def run(spark: SparkSession, intake: Path, out: Path, days: list[dt.date]) -> BaselineRun:
@@ -144,13 +175,22 @@ def run(spark: SparkSession, intake: Path, out: Path, days: list[dt.date]) -> Ba
     for d in load_declarations():
         tables[d.name] = silver(_read(spark, intake, d), d).cache()
         result.phases[f"silver/{d.name}"], result.silver_rows[d.name] = timed(
-            lambda: write(tables[d.name], out / "silver" / d.name, ["year", "month"]))
-    result.phases["gold/customer_360"], _ = timed(lambda: write(
-        reduce(DataFrame.unionByName, [customer_totals(tables, day) for day in days]),
-        out / "gold" / "customer_360", ["signup_region"]))
-    result.phases["gold/daily_revenue"], _ = timed(lambda: write(
-        reduce(DataFrame.unionByName, [daily_revenue(tables, day) for day in days]),
-        out / "gold" / "daily_revenue", []))
+            lambda: write(tables[d.name], out / "silver" / d.name, ["year", "month"])
+        )
+    result.phases["gold/customer_360"], _ = timed(
+        lambda: write(
+            reduce(DataFrame.unionByName, [customer_totals(tables, day) for day in days]),
+            out / "gold" / "customer_360",
+            ["signup_region"],
+        )
+    )
+    result.phases["gold/daily_revenue"], _ = timed(
+        lambda: write(
+            reduce(DataFrame.unionByName, [daily_revenue(tables, day) for day in days]),
+            out / "gold" / "daily_revenue",
+            [],
+        )
+    )
     for df in tables.values():
         df.unpersist()
     result.seconds = sum(result.phases.values())

@@ -57,8 +57,12 @@ class Demo:
 
 def bench_settings(intake: Path | str, lake: Path | str, start: dt.date) -> Settings:
     """The platform's default local settings, pointed at benchmark folders."""
-    return Settings(intake_root=str(intake), lake_root=str(lake), partitions_start=start.isoformat(),
-                    extra_spark_config=dict(SPARK_EXTRA))
+    return Settings(
+        intake_root=str(intake),
+        lake_root=str(lake),
+        partitions_start=start.isoformat(),
+        extra_spark_config=dict(SPARK_EXTRA),
+    )
 
 
 def spark_session(settings: Settings):

@@ -32,8 +32,10 @@ CATCH_UP_SPACING = 1_000.0  # simulated seconds between the sensor's catch-up ti
 
 def keys(start: int, count: int) -> list[str]:
     """Object keys `start`..`start+count-1`; later numbers sort later (later day, then number)."""
-    return [f"{PREFIX}transactions_{FIRST + dt.timedelta(days=i // FILES_PER_DAY)}_{i:07d}.csv"
-            for i in range(start, start + count)]
+    return [
+        f"{PREFIX}transactions_{FIRST + dt.timedelta(days=i // FILES_PER_DAY)}_{i:07d}.csv"
+        for i in range(start, start + count)
+    ]
 
 
 class Tick(NamedTuple):
@@ -82,9 +84,11 @@ class Bucket:
 
     def platform_tick(self, now: float) -> Tick:
         def call():
-            found, self.cursor = _platform_tick(self.intake, PREFIX, self.cursor, client=self.client,
-                                                lake_bucket=self.lake, now=now)
+            found, self.cursor = _platform_tick(
+                self.intake, PREFIX, self.cursor, client=self.client, lake_bucket=self.lake, now=now
+            )
             return found
+
         return self._counted(call)
 
     def get_objects_tick(self) -> Tick:
@@ -94,6 +98,7 @@ class Bucket:
             found = get_objects(self.intake, PREFIX, since_key=self.since_key, client=self.client)
             self.since_key = found[-1]["Key"] if found else self.since_key
             return [o["Key"] for o in found]
+
         return self._counted(call)
 
 
@@ -113,20 +118,43 @@ def catch_up(bucket: Bucket) -> dict:
     return {"ticks": limit, "requests": requests, "steady": False}
 
 
-def _tick_rows(objects: int, new: int, platform: list[Tick], dagster: list[Tick], note: str,
-               floor: float | None) -> list[Row]:
+def _tick_rows(
+    objects: int, new: int, platform: list[Tick], dagster: list[Tick], note: str, floor: float | None
+) -> list[Row]:
     """Requests are 'flat in N' if no N needs more than the smallest N did (+2) and all new files are found."""
     scale = f"{objects:,} objects + {new} new"
     p_req, d_req = median([t.requests for t in platform]), median([t.requests for t in dagster])
     p_s, d_s = median([t.seconds for t in platform]), median([t.seconds for t in dagster])
     found = " / ".join(str(min(len(t.found) for t in ticks)) if ticks else "—" for ticks in (platform, dagster))
-    flat = None if p_req is None else (p_req <= (p_req if floor is None else floor) + 2
-                                       and all(len(t.found) == new for t in platform))
-    return [Row("detection: S3 requests per tick", scale, p_req, d_req, "req", ratio(p_req, d_req),
-                "flat in N, all new found", flat,
-                f"found {found} of {new} (platform / get_objects, worst run); {note}"),
-            Row("detection: time per tick", scale, p_s, d_s, "s", ratio(p_s, d_s), "≤ get_objects",
-                None if p_s is None else p_s <= d_s, "on moto (listing cost grows with bucket size)")]
+    flat = (
+        None
+        if p_req is None
+        else (p_req <= (p_req if floor is None else floor) + 2 and all(len(t.found) == new for t in platform))
+    )
+    return [
+        Row(
+            "detection: S3 requests per tick",
+            scale,
+            p_req,
+            d_req,
+            "req",
+            ratio(p_req, d_req),
+            "flat in N, all new found",
+            flat,
+            f"found {found} of {new} (platform / get_objects, worst run); {note}",
+        ),
+        Row(
+            "detection: time per tick",
+            scale,
+            p_s,
+            d_s,
+            "s",
+            ratio(p_s, d_s),
+            "≤ get_objects",
+            None if p_s is None else p_s <= d_s,
+            "on moto (listing cost grows with bucket size)",
+        ),
+    ]
 
 
 def measure(s3: LoopbackS3, ctx, objects: int, floor: float | None) -> tuple[list[Row], dict]:
@@ -143,16 +171,23 @@ def measure(s3: LoopbackS3, ctx, objects: int, floor: float | None) -> tuple[lis
         note, available = str(exc), False
     for i in range(ctx.args.runs):
         details["put_over_http_per_second"].append(bucket.add(new))
-        ticks = [lambda: platform.append(bucket.platform_tick(time.time())) if available else None,
-                 lambda: dagster.append(bucket.get_objects_tick())]
+        ticks = [
+            lambda: platform.append(bucket.platform_tick(time.time())) if available else None,
+            lambda: dagster.append(bucket.get_objects_tick()),
+        ]
         for tick in ticks if i % 2 == 0 else ticks[::-1]:
             tick()
         if available:
             bucket.ingest(platform[-1].found)
-        log(f"  {objects:,} objects, run {i + 1}: (seconds, requests, found) platform "
-            f"{platform[-1].summary() if available else '—'}, get_objects {dagster[-1].summary()}")
-    details.update(platform_ticks=[t.summary() for t in platform], get_objects_ticks=[t.summary() for t in dagster],
-                   platform_note=note)
+        log(
+            f"  {objects:,} objects, run {i + 1}: (seconds, requests, found) platform "
+            f"{platform[-1].summary() if available else '—'}, get_objects {dagster[-1].summary()}"
+        )
+    details.update(
+        platform_ticks=[t.summary() for t in platform],
+        get_objects_ticks=[t.summary() for t in dagster],
+        platform_note=note,
+    )
     s3.reset()
     return _tick_rows(objects, new, platform, dagster, note, floor), details
 

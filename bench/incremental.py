@@ -12,9 +12,9 @@ from __future__ import annotations
 import dagster as dg
 
 from bench import platform_path
-from bench.warmup import warm_up
 from bench.context import log
 from bench.report import Row, ScenarioResult, median, median_by_key, ratio, top
+from bench.warmup import warm_up
 
 TARGET = 1.2
 EDGE = 3  # partitions at each end of the robust variant (2-4 vs the last three)
@@ -42,7 +42,7 @@ def run(ctx) -> ScenarioResult:
         sequences.append(sequence(ctx, demo))
         log(f"  sequence {i + 1}/{ctx.args.runs}: " + " ".join(f"{r.seconds:.1f}" for r in sequences[-1]))
     seconds = [median([s[day].seconds for s in sequences]) for day in range(days)]
-    early, late = median(seconds[1:1 + EDGE]), median(seconds[-EDGE:])
+    early, late = median(seconds[1 : 1 + EDGE]), median(seconds[-EDGE:])
     first_steps = median_by_key([s[0].steps for s in sequences])
     last_steps = median_by_key([s[-1].steps for s in sequences])
     growth = _growth(first_steps, last_steps)
@@ -51,13 +51,37 @@ def run(ctx) -> ScenarioResult:
     grew = {step: gain for step, gain in growth.items() if gain >= 0.05}
     notes = f"grew most: {top(grew)}" if grew else "no step grew by 0.05 s or more"
     rows = [
-        Row("incremental (last/first)", scale, seconds[-1], seconds[0], "s", plain, f"≤ {TARGET}",
-            plain is not None and plain <= TARGET, notes),
-        Row(f"incremental (median last {EDGE} / partitions 2-{EDGE + 1})", scale, late, early, "s", robust,
-            f"≤ {TARGET}", robust is not None and robust <= TARGET, "platform: late partitions, baseline: early ones"),
+        Row(
+            "incremental (last/first)",
+            scale,
+            seconds[-1],
+            seconds[0],
+            "s",
+            plain,
+            f"≤ {TARGET}",
+            plain is not None and plain <= TARGET,
+            notes,
+        ),
+        Row(
+            f"incremental (median last {EDGE} / partitions 2-{EDGE + 1})",
+            scale,
+            late,
+            early,
+            "s",
+            robust,
+            f"≤ {TARGET}",
+            robust is not None and robust <= TARGET,
+            "platform: late partitions, baseline: early ones",
+        ),
     ]
-    details = {"days": days, "rows_per_day": per_day, "seconds_per_partition": seconds,
-               "sequences": [[r.seconds for r in s] for s in sequences],
-               "first_partition_steps": first_steps, "last_partition_steps": last_steps, "step_growth": growth,
-               "spark_jobs_per_partition": [r.spark_jobs for r in sequences[0]]}
+    details = {
+        "days": days,
+        "rows_per_day": per_day,
+        "seconds_per_partition": seconds,
+        "sequences": [[r.seconds for r in s] for s in sequences],
+        "first_partition_steps": first_steps,
+        "last_partition_steps": last_steps,
+        "step_growth": growth,
+        "spark_jobs_per_partition": [r.spark_jobs for r in sequences[0]],
+    }
     return ScenarioResult(rows, details)

@@ -91,8 +91,13 @@ def declarations(root: Path, count: int) -> Path:
 
 
 def _env(scratch: Path, extra: Path | None) -> dict[str, str]:
-    env = dict(os.environ, DATAOPS_INTAKE_ROOT=str(scratch / "intake"), DATAOPS_LAKE_ROOT=str(scratch / "lake"),
-               DATAOPS_EXTRA_PROJECTS=str(extra) if extra else "", PYTHONWARNINGS="ignore")
+    env = dict(
+        os.environ,
+        DATAOPS_INTAKE_ROOT=str(scratch / "intake"),
+        DATAOPS_LAKE_ROOT=str(scratch / "lake"),
+        DATAOPS_EXTRA_PROJECTS=str(extra) if extra else "",
+        PYTHONWARNINGS="ignore",
+    )
     if extra:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(extra), os.environ.get("PYTHONPATH", "")) if p)
     return env
@@ -100,8 +105,11 @@ def _env(scratch: Path, extra: Path | None) -> dict[str, str]:
 
 def load_once(env: dict[str, str]) -> tuple[float, dict]:
     """Wall seconds of a fresh process that loads the code location, and what it reported."""
-    seconds, done = timed(lambda: subprocess.run([sys.executable, "-c", PROBE], cwd=REPO, env=env,
-                                                 capture_output=True, text=True, timeout=600))
+    seconds, done = timed(
+        lambda: subprocess.run(
+            [sys.executable, "-c", PROBE], cwd=REPO, env=env, capture_output=True, text=True, timeout=600
+        )
+    )
     if done.returncode:
         raise RuntimeError(f"loading the code location failed:\n{done.stderr[-3000:]}")
     return seconds, json.loads(done.stdout.strip().splitlines()[-1])
@@ -109,8 +117,14 @@ def load_once(env: dict[str, str]) -> tuple[float, dict]:
 
 def import_breakdown(env: dict[str, str], top: int = 8) -> dict[str, float]:
     """Seconds of import time by top-level package (self time, so nothing is counted twice)."""
-    done = subprocess.run([sys.executable, "-X", "importtime", "-c", "import dataops_platform.definitions"],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import dataops_platform.definitions"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     by_package: Counter = Counter()
     for line in done.stderr.splitlines():
         parts = line.split("|")
@@ -125,21 +139,30 @@ def import_breakdown(env: dict[str, str], top: int = 8) -> dict[str, float]:
 def measure(ctx, env: dict[str, str]) -> tuple[float, dict, list[float]]:
     loads = [load_once(env) for _ in range(ctx.args.runs)]
     reports = [r for _, r in loads]
-    phases = {k: median([r[k] for r in reports]) for k in ("import_seconds", "build_seconds", "resolve_seconds",
-                                                             "snapshot_seconds")}
+    phases = {
+        k: median([r[k] for r in reports])
+        for k in ("import_seconds", "build_seconds", "resolve_seconds", "snapshot_seconds")
+    }
     last = reports[-1]
-    facts = {**phases, "assets": last["assets"], "pyspark_imported": last["pyspark_imported"],
-             "spark_session_started": any(r["spark_session_started"] for r in reports),
-             "jvm_started": any(any("java" in c for c in r["child_processes"]) for r in reports)}
+    facts = {
+        **phases,
+        "assets": last["assets"],
+        "pyspark_imported": last["pyspark_imported"],
+        "spark_session_started": any(r["spark_session_started"] for r in reports),
+        "jvm_started": any(any("java" in c for c in r["child_processes"]) for r in reports),
+    }
     return median([s for s, _ in loads]), facts, [s for s, _ in loads]
 
 
 def _notes(facts: dict) -> str:
     started = facts["spark_session_started"] or facts["jvm_started"]
     snapshot = facts["snapshot_seconds"]
-    return (f"import {facts['import_seconds']:.2f} s, build {facts['build_seconds']:.2f} s, resolve "
-            f"{facts['resolve_seconds']:.2f} s" + (f", snapshot {snapshot:.2f} s" if snapshot is not None else "")
-            + f"; {facts['assets']} assets; Spark at load: {'**yes**' if started else 'no'}")
+    return (
+        f"import {facts['import_seconds']:.2f} s, build {facts['build_seconds']:.2f} s, resolve "
+        f"{facts['resolve_seconds']:.2f} s"
+        + (f", snapshot {snapshot:.2f} s" if snapshot is not None else "")
+        + f"; {facts['assets']} assets; Spark at load: {'**yes**' if started else 'no'}"
+    )
 
 
 def run(ctx) -> ScenarioResult:
@@ -153,14 +176,26 @@ def run(ctx) -> ScenarioResult:
         breakdown = import_breakdown(base_env)
     no_spark = not any(f["spark_session_started"] or f["jvm_started"] for f in (base_facts, many_facts))
     rows = [
-        Row("load_time", f"{builtin} datasets", base, None, "s", None, "no Spark at load", no_spark,
-            _notes(base_facts)),
-        Row("load_time", f"{builtin + extra_count} datasets", many, base, "s", ratio(many, base),
-            f"< {TARGET_SECONDS:g} s", many < TARGET_SECONDS and no_spark, _notes(many_facts)),
+        Row(
+            "load_time", f"{builtin} datasets", base, None, "s", None, "no Spark at load", no_spark, _notes(base_facts)
+        ),
+        Row(
+            "load_time",
+            f"{builtin + extra_count} datasets",
+            many,
+            base,
+            "s",
+            ratio(many, base),
+            f"< {TARGET_SECONDS:g} s",
+            many < TARGET_SECONDS and no_spark,
+            _notes(many_facts),
+        ),
     ]
     top_imports = ", ".join(f"{k} {v:.2f} s" for k, v in breakdown.items() if not k.startswith("("))
     rows[0].notes += f"; imports: {top_imports}"
-    details = {f"{builtin}_datasets": {"seconds": base_runs, **base_facts},
-               f"{builtin + extra_count}_datasets": {"seconds": many_runs, **many_facts},
-               "import_seconds_by_package": breakdown}
+    details = {
+        f"{builtin}_datasets": {"seconds": base_runs, **base_facts},
+        f"{builtin + extra_count}_datasets": {"seconds": many_runs, **many_facts},
+        "import_seconds_by_package": breakdown,
+    }
     return ScenarioResult(rows, details)

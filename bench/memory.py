@@ -74,8 +74,15 @@ def run(ctx) -> ScenarioResult:
     limit = (total_memory_bytes() or 0) / GIB
     met = p["completed"] and p["peak_tree_rss_gib"] < limit
     processes = ", ".join(f"{name} {gib:.1f}" for name, gib in p["peak_by_process_gib"].items() if gib >= 0.05)
-    row = Row("memory (peak RSS, Python + JVM)", f"{rows:,} tx, {len(demo.days)} days", p["peak_tree_rss_gib"],
-              b["peak_tree_rss_gib"], "GiB", ratio(p["peak_tree_rss_gib"], b["peak_tree_rss_gib"]),
-              f"completes within {limit:.0f} GiB, {os.cpu_count()} cores", met,
-              f"per process peak (GiB): {processes}; completed: {p['completed']}")
+    row = Row(
+        "memory (peak RSS, Python + JVM)",
+        f"{rows:,} tx, {len(demo.days)} days",
+        p["peak_tree_rss_gib"],
+        b["peak_tree_rss_gib"],
+        "GiB",
+        ratio(p["peak_tree_rss_gib"], b["peak_tree_rss_gib"]),
+        f"completes within {limit:.0f} GiB, {os.cpu_count()} cores",
+        met,
+        f"per process peak (GiB): {processes}; completed: {p['completed']}",
+    )
     return ScenarioResult([row], {"transactions": rows, **figures})

@@ -43,8 +43,12 @@ def partition_args(days: list[dt.date]) -> dict:
     """One partition, or a range in one run (every asset has BackfillPolicy.single_run)."""
     if len(days) == 1:
         return {"partition_key": days[0].isoformat()}
-    return {"tags": {"dagster/asset_partition_range_start": days[0].isoformat(),
-                     "dagster/asset_partition_range_end": days[-1].isoformat()}}
+    return {
+        "tags": {
+            "dagster/asset_partition_range_start": days[0].isoformat(),
+            "dagster/asset_partition_range_end": days[-1].isoformat(),
+        }
+    }
 
 
 def step_seconds(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]:
@@ -70,14 +74,18 @@ def _assets(defs: dg.Definitions, only: set[dg.AssetKey] | None) -> list:
     return assets + list(defs.asset_checks or [])
 
 
-def materialize(settings: Settings, days: list[dt.date], instance: dg.DagsterInstance,
-                only: set[dg.AssetKey] | None = None) -> PlatformRun:
+def materialize(
+    settings: Settings, days: list[dt.date], instance: dg.DagsterInstance, only: set[dg.AssetKey] | None = None
+) -> PlatformRun:
     """Materializes assets and checks (see `_assets`) for `days`; raises if the run fails."""
     defs = build_definitions(settings)
     session = spark_session(settings)  # started outside the timing; the platform's resource reuses it
     first_job = last_spark_job(session)
-    seconds, result = timed(lambda: dg.materialize(
-        _assets(defs, only), resources=defs.resources, instance=instance, run_config=QUIET, **partition_args(days)))
+    seconds, result = timed(
+        lambda: dg.materialize(
+            _assets(defs, only), resources=defs.resources, instance=instance, run_config=QUIET, **partition_args(days)
+        )
+    )
     return PlatformRun(seconds, step_seconds(instance, result.run_id), last_spark_job(session) - first_job)
 
 

@@ -17,11 +17,11 @@ from __future__ import annotations
 from pyspark.sql import functions as F
 
 from bench import platform_path
+from bench.report import Row, ScenarioResult, median, paired_runs, per_scale, ratio, timed
 from bench.warmup import warm_up
-from bench.report import Row, ScenarioResult, median, per_scale, paired_runs, ratio, timed
 from dataops_platform.declarations import load_declarations
-from dataops_platform.steps.silver import silver_spec
 from dataops_platform.quality.rules import gate_figures
+from dataops_platform.steps.silver import silver_spec
 from dataops_platform.storage.bronze_reader import read_bronze_files
 from dataops_platform.transforms.silver import conform
 
@@ -59,8 +59,9 @@ def pandera_validate(conformed, declaration) -> list[str]:
     with config_context(validation_enabled=True, validation_depth=ValidationDepth.SCHEMA_AND_DATA):
         validated = model.validate(conformed.select(*declaration.contract.column_names))
     errors = validated.pandera.errors or {}
-    return sorted(f"{e.get('column')}:{e.get('check')}" for scope in errors.values()
-                  for kind in scope.values() for e in kind)
+    return sorted(
+        f"{e.get('column')}:{e.get('check')}" for scope in errors.values() for kind in scope.values() for e in kind
+    )
 
 
 def measure(ctx, rows: int) -> tuple[Row, dict]:
@@ -69,11 +70,14 @@ def measure(ctx, rows: int) -> tuple[Row, dict]:
     conformed = typed_frame(ctx.spark(), demo, declaration)
     try:
         project, pandera = paired_runs(
-            ctx.args.runs, lambda: timed(lambda: project_engine(conformed, declaration)),
+            ctx.args.runs,
+            lambda: timed(lambda: project_engine(conformed, declaration)),
             lambda: timed(lambda: pandera_validate(conformed, declaration)),
-            lambda a, b: f"project engine {a[0]:.2f} s, pandera {b[0]:.2f} s")
-        with_keys = median([timed(lambda: project_engine(conformed, declaration, key_check=True))[0]
-                            for _ in range(ctx.args.runs)])
+            lambda a, b: f"project engine {a[0]:.2f} s, pandera {b[0]:.2f} s",
+        )
+        with_keys = median(
+            [timed(lambda: project_engine(conformed, declaration, key_check=True))[0] for _ in range(ctx.args.runs)]
+        )
     finally:
         conformed.unpersist()
     keys = {platform_path.layer_key("bronze", DATASET), platform_path.layer_key("silver", DATASET)}
@@ -82,15 +86,33 @@ def measure(ctx, rows: int) -> tuple[Row, dict]:
     value = ratio(b, p)
     counts = project[0][1]
     share = ratio(p, silver)
-    notes = (f"{len(silver_spec(declaration).rules())} rules counted in one pass; checks = "
-             f"{share:.0%} of the silver step ({silver:.1f} s); with a distinct-key count {with_keys:.2f} s"
-             if share is not None else "silver step time not available")
-    row = Row("quality_gate", f"{rows:,} tx, 1 day", p, b, "s", value, f"pandera/project ≥ {TARGET:g}",
-              value is not None and value >= TARGET, notes)
-    details = {"rows": rows, "project_seconds": [s for s, _ in project], "pandera_seconds": [s for s, _ in pandera],
-               "project_with_key_count_seconds": with_keys, "silver_step_seconds": silver_steps,
-               "checks_fraction_of_silver_step": share, "project_figures": counts,
-               "pandera_failed_checks": pandera[0][1]}
+    notes = (
+        f"{len(silver_spec(declaration).rules())} rules counted in one pass; checks = "
+        f"{share:.0%} of the silver step ({silver:.1f} s); with a distinct-key count {with_keys:.2f} s"
+        if share is not None
+        else "silver step time not available"
+    )
+    row = Row(
+        "quality_gate",
+        f"{rows:,} tx, 1 day",
+        p,
+        b,
+        "s",
+        value,
+        f"pandera/project ≥ {TARGET:g}",
+        value is not None and value >= TARGET,
+        notes,
+    )
+    details = {
+        "rows": rows,
+        "project_seconds": [s for s, _ in project],
+        "pandera_seconds": [s for s, _ in pandera],
+        "project_with_key_count_seconds": with_keys,
+        "silver_step_seconds": silver_steps,
+        "checks_fraction_of_silver_step": share,
+        "project_figures": counts,
+        "pandera_failed_checks": pandera[0][1],
+    }
     return row, details
 
 

@@ -25,8 +25,9 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - started, result
 
 
-def paired_runs(runs: int, first: Callable[[], Any], second: Callable[[], Any],
-                label: Callable[[Any, Any], str] | None = None) -> tuple[list, list]:
+def paired_runs(
+    runs: int, first: Callable[[], Any], second: Callable[[], Any], label: Callable[[Any, Any], str] | None = None
+) -> tuple[list, list]:
     """`runs` results of each callable, alternating which goes first (spreads drift and warm-up)."""
     firsts, seconds = [], []
     for i in range(runs):
@@ -84,12 +85,16 @@ def _met(met: bool | None) -> str:
 
 def markdown(rows: list[Row]) -> str:
     """The results as a Markdown table (paste-ready for the README's Performance section)."""
-    lines = ["| scenario | scale | platform | baseline | ratio | target | met? | notes |",
-             "| --- | --- | ---: | ---: | ---: | --- | --- | --- |"]
+    lines = [
+        "| scenario | scale | platform | baseline | ratio | target | met? | notes |",
+        "| --- | --- | ---: | ---: | ---: | --- | --- | --- |",
+    ]
     for r in rows:
         shown_ratio = "—" if r.ratio is None else f"{r.ratio:.2f}"
-        lines.append(f"| {r.scenario} | {r.scale} | {_number(r.platform, r.unit)} | {_number(r.baseline, r.unit)} "
-                     f"| {shown_ratio} | {r.target} | {_met(r.met)} | {r.notes} |")
+        lines.append(
+            f"| {r.scenario} | {r.scale} | {_number(r.platform, r.unit)} | {_number(r.baseline, r.unit)} "
+            f"| {shown_ratio} | {r.target} | {_met(r.met)} | {r.notes} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -103,8 +108,9 @@ def write(out: Path, document: dict[str, Any], table: str) -> tuple[Path, Path]:
 
 
 def as_json(results: dict[str, ScenarioResult]) -> dict[str, Any]:
-    return {name: {"rows": [asdict(r) for r in result.rows], "details": result.details}
-            for name, result in results.items()}
+    return {
+        name: {"rows": [asdict(r) for r in result.rows], "details": result.details} for name, result in results.items()
+    }
 
 
 def median_by_key(dicts: list[dict[str, float]]) -> dict[str, float]:

@@ -1,6 +1,6 @@
 """The benchmark command: runs the chosen scenarios, prints the table, writes JSON + Markdown.
 
-    .venv/bin/python -m bench --scales 100000,1000000 --runs 3 --out bench/results/latest.json
+.venv/bin/python -m bench --scales 100000,1000000 --runs 3 --out bench/results/latest.json
 """
 
 from __future__ import annotations
@@ -61,19 +61,23 @@ def run_scenario(ctx: Context, name: str) -> ScenarioResult:
         seconds, result = timed(lambda: importlib.import_module(f"bench.{name}").run(ctx))
     except Exception as exc:  # noqa: BLE001 - reported in the results, never hidden
         log(f"scenario {name} failed: {exc!r}")
-        return ScenarioResult([Row(name, "—", None, None, "s", None, "—", None, f"**failed**: {exc!r}"[:300])],
-                              {"error": traceback.format_exc()})
+        return ScenarioResult(
+            [Row(name, "—", None, None, "s", None, "—", None, f"**failed**: {exc!r}"[:300])],
+            {"error": traceback.format_exc()},
+        )
     result.details["scenario_wall_seconds"] = seconds
     return result
 
 
 def header(machine: dict, args: argparse.Namespace) -> str:
     commit = (machine["git_commit"] or "?")[:10] + (" (uncommitted changes)" if machine["git_dirty"] else "")
-    return (f"Measured {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC on {machine['cpu_model']} "
-            f"({machine['cpus_usable']} CPUs, {machine['memory_gib']} GiB), Python {machine['python']}, "
-            f"{machine['java']}, Spark {machine['versions']['pyspark']}, Dagster {machine['versions']['dagster']}, "
-            f"commit {commit}; medians of {args.runs} run(s); load average (1, 5, 15 min) at start "
-            f"{_loads(machine['load_average_at_start'])}, at end {_loads(machine['load_average_at_end'])}.\n\n")
+    return (
+        f"Measured {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC on {machine['cpu_model']} "
+        f"({machine['cpus_usable']} CPUs, {machine['memory_gib']} GiB), Python {machine['python']}, "
+        f"{machine['java']}, Spark {machine['versions']['pyspark']}, Dagster {machine['versions']['dagster']}, "
+        f"commit {commit}; medians of {args.runs} run(s); load average (1, 5, 15 min) at start "
+        f"{_loads(machine['load_average_at_start'])}, at end {_loads(machine['load_average_at_end'])}.\n\n"
+    )
 
 
 def _loads(values: list[float]) -> str:
@@ -94,8 +98,14 @@ def main(argv: list[str] | None = None) -> int:
     table = header(machine, args) + markdown([row for result in results.values() for row in result.rows])
     parameters = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
     elapsed = (dt.datetime.now(dt.timezone.utc) - started).total_seconds()
-    document = {"machine": machine, "parameters": parameters, "started_at": started.isoformat(),
-                "wall_seconds": elapsed, "scenarios": as_json(results), "table_markdown": table}
+    document = {
+        "machine": machine,
+        "parameters": parameters,
+        "started_at": started.isoformat(),
+        "wall_seconds": elapsed,
+        "scenarios": as_json(results),
+        "table_markdown": table,
+    }
     json_path, md_path = write(args.out, document, table)
     print(table)
     log(f"wrote {json_path} and {md_path}")

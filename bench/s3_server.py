@@ -53,8 +53,9 @@ class LoopbackS3:
         import boto3
         from botocore.config import Config
 
-        return boto3.session.Session().client("s3", endpoint_url=self.endpoint, region_name=REGION,
-                                              config=Config(max_pool_connections=32))
+        return boto3.session.Session().client(
+            "s3", endpoint_url=self.endpoint, region_name=REGION, config=Config(max_pool_connections=32)
+        )
 
     @staticmethod
     def _backend():

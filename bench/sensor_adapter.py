@@ -32,8 +32,9 @@ def _stores(client, bucket: str, lake_bucket: str):
     return intake, ledger
 
 
-def _platform_tick(bucket: str, prefix: str, cursor: str | None, *, client, lake_bucket: str,
-                   now: float) -> tuple[list[str], str]:
+def _platform_tick(
+    bucket: str, prefix: str, cursor: str | None, *, client, lake_bucket: str, now: float
+) -> tuple[list[str], str]:
     """One evaluation of the listing sensor: (new keys, next cursor)."""
     try:
         from dataops_platform.orchestration.sensors.listing import ListingPolicy, ListingState, scan

@@ -77,7 +77,9 @@ class _Declaration(_Strict):
     description: str = Field(min_length=1, description="One line for the catalog.")
     domain: str = Field(pattern=NAME_PATTERN)
     owners: list[str] = Field(min_length=1, description="Emails or 'team:<name>'.")
-    schema_ref: str = Field(alias="schema", pattern=REF_PATTERN, description="The pandera DataFrameModel (module:Class): the contract.")
+    schema_ref: str = Field(
+        alias="schema", pattern=REF_PATTERN, description="The pandera DataFrameModel (module:Class): the contract."
+    )
 
     @field_validator("owners")
     @classmethod
@@ -164,7 +166,11 @@ def import_ref(ref: str, field_name: str) -> Any:
 
 def declaration_json(declaration: BaseModel) -> str:
     """The declared fields only (a component subclass adds none), as sorted JSON."""
-    fields = DatasetDeclaration.model_fields if isinstance(declaration, DatasetDeclaration) else ProductDeclaration.model_fields
+    fields = (
+        DatasetDeclaration.model_fields
+        if isinstance(declaration, DatasetDeclaration)
+        else ProductDeclaration.model_fields
+    )
     data = declaration.model_dump(mode="json", by_alias=True, include=set(fields))
     return json.dumps(data, sort_keys=True)
 
@@ -173,11 +179,15 @@ class ProductDeclaration(_Declaration):
     """What a gold data product's defs.yaml declares: its silver inputs, transform and contract."""
 
     inputs: list[str] = Field(min_length=1, description="Silver datasets, in the transform's argument order.")
-    transform: str = Field(pattern=REF_PATTERN, description="module:function (*silver DataFrames, as_of date) -> DataFrame.")
+    transform: str = Field(
+        pattern=REF_PATTERN, description="module:function (*silver DataFrames, as_of date) -> DataFrame."
+    )
     date_column: str = Field(description="The as-of date column (the Dagster partition date).")
     partition_by: list[str] = Field(default_factory=list, description="Delta partition columns.")
     pii_columns: list[str] = Field(default_factory=list)
-    reconcile: str = Field(pattern=REF_PATTERN, description="module:function (output, silver input, as-of dates) -> totals.")
+    reconcile: str = Field(
+        pattern=REF_PATTERN, description="module:function (output, silver input, as-of dates) -> totals."
+    )
     reconcile_with: str = Field(description="The silver input the reconciliation totals come from.")
     column_lineage: dict[str, list[str]] = Field(
         default_factory=dict, description="Output column -> the 'dataset.column' silver columns it is computed from."
@@ -185,8 +195,14 @@ class ProductDeclaration(_Declaration):
 
     @model_validator(mode="after")
     def _columns_exist(self) -> "ProductDeclaration":
-        self._require_columns({"date_column": [self.date_column], "partition_by": self.partition_by,
-                               "pii_columns": self.pii_columns, "column_lineage": list(self.column_lineage)})
+        self._require_columns(
+            {
+                "date_column": [self.date_column],
+                "partition_by": self.partition_by,
+                "pii_columns": self.pii_columns,
+                "column_lineage": list(self.column_lineage),
+            }
+        )
         if self.reconcile_with not in self.inputs:
             raise ValueError(f"field 'reconcile_with': {self.reconcile_with!r} is not one of the inputs {self.inputs}")
         sources = [s for sources in self.column_lineage.values() for s in sources]
@@ -266,15 +282,19 @@ def load_declaration(path: Path) -> DatasetDeclaration:
 
 def load_declarations(defs_dir: Path = DEFS_DIR) -> list[DatasetDeclaration]:
     """Every dataset declared under `defs_dir`, sorted by name, references checked."""
-    found = {path: validate(DatasetDeclaration, path, attributes)
-             for path, attributes in component_files(defs_dir, DATASET_TYPE)}
+    found = {
+        path: validate(DatasetDeclaration, path, attributes)
+        for path, attributes in component_files(defs_dir, DATASET_TYPE)
+    }
     check_references(found)
     return sorted(found.values(), key=lambda d: d.name)
 
 
 def load_products(defs_dir: Path = DEFS_DIR) -> list[ProductDeclaration]:
     """Every gold data product declared under `defs_dir`, sorted by name."""
-    found = [validate(ProductDeclaration, path, attributes) for path, attributes in component_files(defs_dir, PRODUCT_TYPE)]
+    found = [
+        validate(ProductDeclaration, path, attributes) for path, attributes in component_files(defs_dir, PRODUCT_TYPE)
+    ]
     return sorted(found, key=lambda p: p.name)
 
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 import importlib
 import warnings
 from collections.abc import Callable
-
-from dagster_shared.record import copy
 from pathlib import Path
 
 import dagster as dg
 from dagster.components.core.component_tree import ComponentTree
+from dagster_shared.record import copy
 
 from dataops_platform.components import Dataset
 from dataops_platform.declarations import DeclarationError, check_references

@@ -176,6 +176,7 @@ class AlertSettings:
 
 # ---------------------------------------------------------------- the deployment
 
+
 @dataclass(frozen=True)
 class Settings:
     """Deployment settings. Every field has an environment variable (DATAOPS_*)."""

@@ -19,8 +19,13 @@ def spark():
 
     from dataops_platform.settings import Settings
 
-    settings = Settings(intake_root="unused", lake_root="unused", spark_master="local[2]", spark_driver_memory="2g",
-                        spark_shuffle_partitions=4)
+    settings = Settings(
+        intake_root="unused",
+        lake_root="unused",
+        spark_master="local[2]",
+        spark_driver_memory="2g",
+        spark_shuffle_partitions=4,
+    )
     builder = SparkSession.builder
     for key, value in settings.spark_config().items():
         builder = builder.config(key, value)
@@ -37,4 +42,6 @@ def lake_dirs(tmp_path: Path) -> tuple[Path, Path]:
     intake.mkdir()
     lake.mkdir()
     return intake, lake
+
+
 from dataops_platform_tests.support.s3_server import moto_endpoint, s3  # noqa: E402,F401  (S3/SQS fixtures)

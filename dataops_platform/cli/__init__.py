@@ -1,11 +1,11 @@
 """The `dataops` command line: one module per command group.
 
-  demo-data            demo.py         demo files with realistic defects into intake
-  databricks ...       databricks.py   package and deploy the project for Databricks jobs
-  bench ...            bench.py        the checkout's benchmarks (bench/)
-  alerts               alerts.py       the latest alerts
-  catalog export       catalog.py      catalog.json and catalog.md
-  quality report       quality.py      the data-quality report (HTML)
+demo-data            demo.py         demo files with realistic defects into intake
+databricks ...       databricks.py   package and deploy the project for Databricks jobs
+bench ...            bench.py        the checkout's benchmarks (bench/)
+alerts               alerts.py       the latest alerts
+catalog export       catalog.py      catalog.json and catalog.md
+quality report       quality.py      the data-quality report (HTML)
 """
 
 from __future__ import annotations

@@ -18,8 +18,10 @@ CHECKOUT = Path(__file__).resolve().parents[2]  # dataops_platform/cli/bench.py 
 
 def _bench(args: argparse.Namespace) -> int:
     if not (CHECKOUT / "bench" / "run.py").is_file():
-        print(f"dataops bench: no bench/ folder next to the package in {CHECKOUT} (needs a source checkout)",
-              file=sys.stderr)
+        print(
+            f"dataops bench: no bench/ folder next to the package in {CHECKOUT} (needs a source checkout)",
+            file=sys.stderr,
+        )
         return 2
     # a child `python -m bench` run from the checkout: bench/ is importable there, sys.path untouched
     return subprocess.run([sys.executable, "-m", "bench", *args.bench_args], cwd=CHECKOUT).returncode
@@ -28,7 +30,8 @@ def _bench(args: argparse.Namespace) -> int:
 def add_bench_command(commands) -> None:
     """Registers `bench` on the `dataops` sub-command parsers."""
     # "+" prefix: every "--option" after `bench` is left for bench's own parser
-    bench = commands.add_parser("bench", add_help=False, prefix_chars="+",
-                                help="benchmarks against baselines (see bench/README.md)")
+    bench = commands.add_parser(
+        "bench", add_help=False, prefix_chars="+", help="benchmarks against baselines (see bench/README.md)"
+    )
     bench.add_argument("bench_args", nargs=argparse.REMAINDER)
     bench.set_defaults(handler=_bench)

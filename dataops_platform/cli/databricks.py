@@ -21,8 +21,14 @@ import zipfile
 from pathlib import Path
 
 import dataops_platform
+from dataops_platform.orchestration.databricks_task import (
+    ENTRYPOINT_FILE,
+    artifact,
+    submit_args,
+    submit_task,
+    wheel_file,
+)
 from dataops_platform.settings import DatabricksSettings
-from dataops_platform.orchestration.databricks_task import ENTRYPOINT_FILE, artifact, submit_args, submit_task, wheel_file
 
 ENTRYPOINT_IN_WHEEL = "dataops_platform/job/entrypoint.py"
 PROJECT_FILES = ("pyproject.toml", "README.md", "setup.cfg")
@@ -40,8 +46,11 @@ def build_wheel(dist: Path) -> Path:
     root, dist = project_dir(), dist.resolve()
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "src"
-        shutil.copytree(root / "dataops_platform", source / "dataops_platform",
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        shutil.copytree(
+            root / "dataops_platform",
+            source / "dataops_platform",
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+        )
         for name in PROJECT_FILES:
             if (root / name).is_file():
                 shutil.copy2(root / name, source / name)
@@ -57,7 +66,7 @@ def upload(workspace, path: str, data: bytes) -> None:
     if path.startswith("/Volumes/"):
         workspace.files.upload(path, io.BytesIO(data), overwrite=True)
     elif path.startswith("dbfs:/"):
-        workspace.dbfs.upload(path[len("dbfs:"):], io.BytesIO(data), overwrite=True)
+        workspace.dbfs.upload(path[len("dbfs:") :], io.BytesIO(data), overwrite=True)
     else:
         from databricks.sdk.service.workspace import ImportFormat
 

@@ -25,8 +25,13 @@ def demo_data(args: argparse.Namespace) -> int:
     start = dt.date.fromisoformat(args.start_date) if args.start_date else None
     progress = (lambda msg: print(msg, file=sys.stderr, flush=True)) if not args.quiet else None
     manifest = generator.generate(
-        intake, rows=args.rows, days=args.days, start_date=start, seed=args.seed,
-        defect_scale=args.defect_scale, progress=progress,
+        intake,
+        rows=args.rows,
+        days=args.days,
+        start_date=start,
+        seed=args.seed,
+        defect_scale=args.defect_scale,
+        progress=progress,
     )
     totals = {name: info["rows_written"] for name, info in manifest["datasets"].items()}
     print(f"wrote demo data to {intake}: {json.dumps(totals)}")

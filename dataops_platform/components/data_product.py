@@ -18,4 +18,6 @@ class DataProduct(DeclaredComponent, ProductDeclaration):
 
     def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
         settings = current_settings()
-        return dg.Definitions(assets=[gold_asset(self, daily_partitions(settings.partitions_start), settings.lake_root)])
+        return dg.Definitions(
+            assets=[gold_asset(self, daily_partitions(settings.partitions_start), settings.lake_root)]
+        )

@@ -12,7 +12,7 @@ from dataops_platform.orchestration.intake import intake_spec
 from dataops_platform.orchestration.partitions import daily_partitions
 from dataops_platform.orchestration.referential_checks import consistency_check
 from dataops_platform.orchestration.sensors.ingest import IngestTarget
-from dataops_platform.orchestration.sensors.intake import listing_sensor, listing_policy
+from dataops_platform.orchestration.sensors.intake import listing_policy, listing_sensor
 from dataops_platform.orchestration.silver import silver_assets
 from dataops_platform.settings import current_settings
 
@@ -32,8 +32,13 @@ class Dataset(DeclaredComponent, DatasetDeclaration):
         bronze = bronze_asset(self, partitions, settings.lake_root)
         target = IngestTarget(self)
         return dg.Definitions(
-            assets=[intake_spec(self, settings.intake_root), bronze, silver_assets(self, partitions, settings.lake_root)],
+            assets=[
+                intake_spec(self, settings.intake_root),
+                bronze,
+                silver_assets(self, partitions, settings.lake_root),
+            ],
             asset_checks=[consistency_check(self)] if self.references else [],
-            sensors=[listing_sensor(target, settings.intake_listing_seconds, listing_policy(settings.intake_queue_url))],
+            sensors=[
+                listing_sensor(target, settings.intake_listing_seconds, listing_policy(settings.intake_queue_url))
+            ],
         )
-

@@ -17,8 +17,11 @@ class DeclaredComponent(dg.Component, dg.Resolvable):
 
     @classmethod
     def declaration_type(cls) -> type[BaseModel]:
-        return next(base for base in cls.__mro__[1:] if issubclass(base, BaseModel) and base is not BaseModel
-                    and not issubclass(base, DeclaredComponent))
+        return next(
+            base
+            for base in cls.__mro__[1:]
+            if issubclass(base, BaseModel) and base is not BaseModel and not issubclass(base, DeclaredComponent)
+        )
 
     @classmethod
     def model(cls) -> type[BaseModel]:

@@ -71,7 +71,13 @@ class DatasetScaffolder(dg.Scaffolder):
         (folder / "__init__.py").touch()
         (folder / "schema.py").write_text(SCHEMA_TEMPLATE.format(name=name, model=model, title=title), encoding="utf-8")
         (folder / "defs.yaml").write_text(
-            DEFS_TEMPLATE.format(name=name, title=title, type_name=request.type_name, domain="default",
-                                 source="source_system", schema_ref=schema_ref),
+            DEFS_TEMPLATE.format(
+                name=name,
+                title=title,
+                type_name=request.type_name,
+                domain="default",
+                source="source_system",
+                schema_ref=schema_ref,
+            ),
             encoding="utf-8",
         )

@@ -125,9 +125,15 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(VALUE_LISTS))
 
 
-def generate(intake_root: str | Path, rows: int = 2_000, days: int = 7, start_date: dt.date | None = None,
-             seed: int = 42, defect_scale: float = 1.0,
-             progress: Callable[[str], None] | None = None) -> dict:
+def generate(
+    intake_root: str | Path,
+    rows: int = 2_000,
+    days: int = 7,
+    start_date: dt.date | None = None,
+    seed: int = 42,
+    defect_scale: float = 1.0,
+    progress: Callable[[str], None] | None = None,
+) -> dict:
     """Writes the files, returns the manifest dict (also written as JSON to
     <intake_root>/_demo_manifest.json).
 
@@ -154,8 +160,13 @@ def generate(intake_root: str | Path, rows: int = 2_000, days: int = 7, start_da
         datasets[spec.name] = write_dataset(spec, number, world, root, report, CHUNK_ROWS)
     manifest = {
         "generator": __name__,
-        "parameters": {"rows": rows, "days": days, "start_date": start_date.isoformat(), "seed": seed,
-                       "defect_scale": float(defect_scale)},
+        "parameters": {
+            "rows": rows,
+            "days": days,
+            "start_date": start_date.isoformat(),
+            "seed": seed,
+            "defect_scale": float(defect_scale),
+        },
         "defect_rates": asdict(rates),
         "datasets": datasets,
     }

@@ -31,8 +31,11 @@ def _profile(world: World, index: np.ndarray) -> dict[str, np.ndarray]:
     def u(stream: int) -> np.ndarray:
         return uniform(seed, 100 + stream, index)
 
-    signup_day = np.where(index < world.n_base, -1 - (u(0) * SIGNUP_HISTORY_DAYS).astype(np.int64),
-                          1 + (index - world.n_base) // max(1, world.new_per_day))
+    signup_day = np.where(
+        index < world.n_base,
+        -1 - (u(0) * SIGNUP_HISTORY_DAYS).astype(np.int64),
+        1 + (index - world.n_base) // max(1, world.new_per_day),
+    )
     signup = world.day_secs(0) // DAY + signup_day
     signup_secs = signup * DAY
     latest = np.where(signup_day < 0, world.day_secs(0) + DAY // 2, signup_secs + DAY)
@@ -105,6 +108,12 @@ def spec() -> Spec:
     return Spec.declared(
         "customers",
         rows_per_day=lambda w: [w.n_base] + [w.new_per_day] * (w.days - 1),
-        generate=_generate, malformed_cols=("signup_date",), future_cols=("updated_at",),
-        email_col="email", split_parts=False, carry_duplicates=False, extras=_updates, on_rows=_remember,
+        generate=_generate,
+        malformed_cols=("signup_date",),
+        future_cols=("updated_at",),
+        email_col="email",
+        split_parts=False,
+        carry_duplicates=False,
+        extras=_updates,
+        on_rows=_remember,
     )

@@ -36,18 +36,23 @@ class DefectRates:
         """All rates multiplied by `factor`, each capped at `MAX_RATE`."""
         if factor < 0:
             raise ValueError("defect scale must be >= 0")
-        return DefectRates(**{f.name: min(MAX_RATE, round(getattr(self, f.name) * factor, 10))
-                              for f in fields(self)})
+        return DefectRates(**{f.name: min(MAX_RATE, round(getattr(self, f.name) * factor, 10)) for f in fields(self)})
 
 
 DEFECT_KINDS = tuple(f.name for f in fields(DefectRates))
 ROW_DEFECTS = tuple(kind for kind in DEFECT_KINDS if kind != "duplicate")  # at most one per source row
-QUARANTINED = ("null_primary_key", "malformed_date", "future_date", "negative_amount",
-               "non_numeric_amount", "unknown_category", "corrupt_line")
+QUARANTINED = (
+    "null_primary_key",
+    "malformed_date",
+    "future_date",
+    "negative_amount",
+    "non_numeric_amount",
+    "unknown_category",
+    "corrupt_line",
+)
 
 
-def assign_defects(rng: np.random.Generator, n: int, kinds: tuple[str, ...],
-                   rates: DefectRates) -> np.ndarray:
+def assign_defects(rng: np.random.Generator, n: int, kinds: tuple[str, ...], rates: DefectRates) -> np.ndarray:
     """One code per row: index into `kinds`, or len(kinds) for a clean row."""
     p = np.array([getattr(rates, kind) for kind in kinds], np.float64)
     if p.sum() > MAX_DEFECT_SHARE:

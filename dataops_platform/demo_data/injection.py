@@ -131,7 +131,7 @@ def _inject_non_numeric_amount(t: _Target, rows: np.ndarray) -> None:
 
 def _inject_orphan_foreign_key(t: _Target, rows: np.ndarray) -> None:
     prefix, width = t.spec.fk_ids
-    t.edits.set(t.spec.fk_col, rows, fmt_ids(prefix, width, t.integers(ORPHAN_MIN, 10 ** width, rows)))
+    t.edits.set(t.spec.fk_col, rows, fmt_ids(prefix, width, t.integers(ORPHAN_MIN, 10**width, rows)))
 
 
 def _inject_unknown_category(t: _Target, rows: np.ndarray) -> None:
@@ -152,8 +152,9 @@ def _inject_alias_category(t: _Target, rows: np.ndarray) -> None:
 _INJECT = {kind: globals()[f"_inject_{kind}"] for kind in ROW_DEFECTS if kind != "corrupt_line"}
 
 
-def inject_defects(spec: Spec, world: World, rng: np.random.Generator, cols: Columns,
-                   codes: np.ndarray, day: int) -> Columns:
+def inject_defects(
+    spec: Spec, world: World, rng: np.random.Generator, cols: Columns, codes: np.ndarray, day: int
+) -> Columns:
     """Columns with every row's defect applied (corrupt lines are cut after formatting)."""
     target = _Target(spec, world, rng, cols, day, Edits())
     for code, kind in enumerate(spec.row_defects):
@@ -171,7 +172,7 @@ def cut_lines(rng: np.random.Generator, lines: pa.Array, rows: np.ndarray) -> pa
     cuts = rng.uniform(0.3, 0.8, rows.size)
     mask = np.zeros(len(lines), bool)
     mask[rows] = True
-    cut = pa.array([text[:int(len(text) * c)] for text, c in zip(texts, cuts)], pa.string())
+    cut = pa.array([text[: int(len(text) * c)] for text, c in zip(texts, cuts)], pa.string())
     return pc.replace_with_mask(lines, pa.array(mask), cut)
 
 

@@ -13,8 +13,9 @@ from .spec import Spec
 def _csv_field(values: pa.Array) -> pa.Array:
     """CSV text of a column: empty for null, quoted where needed."""
     values = pc.fill_null(values, "")
-    needs = pc.or_(pc.or_(pc.match_substring(values, ","), pc.match_substring(values, '"')),
-                   pc.match_substring(values, "\n"))
+    needs = pc.or_(
+        pc.or_(pc.match_substring(values, ","), pc.match_substring(values, '"')), pc.match_substring(values, "\n")
+    )
     if pc.any(needs).as_py():
         values = pc.if_else(needs, join('"', pc.replace_substring(values, '"', '""'), '"'), values)
     return values
@@ -40,11 +41,11 @@ def format_lines(spec: Spec, cols: Columns) -> pa.Array:
     return join("{", members, "}")
 
 
-def interleave(rng: np.random.Generator, lines: pa.Array, duplicates: np.ndarray,
-               inserts: pa.Array) -> pa.Array:
+def interleave(rng: np.random.Generator, lines: pa.Array, duplicates: np.ndarray, inserts: pa.Array) -> pa.Array:
     """Lines with copies of `duplicates` placed after their originals and `inserts` anywhere."""
     n = len(lines)
-    keys = np.concatenate([np.arange(n, dtype=np.float64), rng.integers(duplicates, n) + 0.5,
-                           rng.integers(0, n + 1, len(inserts)) - 0.5])
+    keys = np.concatenate(
+        [np.arange(n, dtype=np.float64), rng.integers(duplicates, n) + 0.5, rng.integers(0, n + 1, len(inserts)) - 0.5]
+    )
     merged = pa.concat_arrays([lines, lines.take(pa.array(duplicates, pa.int64())), inserts])
     return merged.take(pa.array(np.argsort(keys, kind="stable")))

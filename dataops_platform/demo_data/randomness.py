@@ -6,8 +6,7 @@ import math
 
 import numpy as np
 
-_GOLDEN, _MIX1, _MIX2 = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9),
-                         np.uint64(0x94D049BB133111EB))
+_GOLDEN, _MIX1, _MIX2 = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
 
 
 def mix64(x: np.ndarray) -> np.ndarray:
@@ -25,7 +24,7 @@ def hash_u64(seed: int, stream: int, index: np.ndarray) -> np.ndarray:
 
 def uniform(seed: int, stream: int, index: np.ndarray) -> np.ndarray:
     """Uniform [0, 1) floats, one per index."""
-    return (hash_u64(seed, stream, index) >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
+    return (hash_u64(seed, stream, index) >> np.uint64(11)).astype(np.float64) * 2.0**-53
 
 
 def categorical(u: np.ndarray, p: tuple[float, ...]) -> np.ndarray:

@@ -53,13 +53,15 @@ class Tally:
 def _clean_columns(spec: Spec, world: World, rng: np.random.Generator, chunk: Chunk):
     cols = spec.generate(world, rng, chunk)
     if set(cols) != set(spec.columns):
-        raise VocabularyError(f"{spec.name}: the generator writes {sorted(cols)}, "
-                              f"the contract has {sorted(spec.columns)}")
+        raise VocabularyError(
+            f"{spec.name}: the generator writes {sorted(cols)}, the contract has {sorted(spec.columns)}"
+        )
     return cols
 
 
-def render_chunk(spec: Spec, number: int, world: World, chunk: Chunk, carry_in: pa.Array,
-                 tally: Tally) -> tuple[pa.Array, pa.Array]:
+def render_chunk(
+    spec: Spec, number: int, world: World, chunk: Chunk, carry_in: pa.Array, tally: Tally
+) -> tuple[pa.Array, pa.Array]:
     """(lines to write, lines to carry to the next day) of one chunk; counts go to `tally`."""
     rng = np.random.default_rng([world.seed, number, chunk.day, chunk.index])
     kinds = spec.row_defects

@@ -44,9 +44,19 @@ class Spec:
     def declared(cls, name: str, **own) -> Spec:
         """The spec of a declared dataset with the generator's own settings `own`."""
         d = vocabulary()[name]
-        spec = cls(name=d.name, folder=d.folder, fmt=d.fmt, columns=d.columns, critical=d.critical,
-                   fk_col=d.fk_col, fk_ids=d.fk_ids, unknown_col=d.unknown_col,
-                   unknown_values=d.unknown_values, aliases=d.aliases, **own)
+        spec = cls(
+            name=d.name,
+            folder=d.folder,
+            fmt=d.fmt,
+            columns=d.columns,
+            critical=d.critical,
+            fk_col=d.fk_col,
+            fk_ids=d.fk_ids,
+            unknown_col=d.unknown_col,
+            unknown_values=d.unknown_values,
+            aliases=d.aliases,
+            **own,
+        )
         named = [*spec.malformed_cols, *spec.future_cols, spec.amount_col, spec.email_col]
         unknown = [c for c in named if c is not None and c not in spec.columns]
         if unknown:
@@ -64,7 +74,11 @@ class Spec:
     @property
     def row_defects(self) -> tuple[str, ...]:
         """Row-level defect kinds that apply to this dataset, in a fixed order."""
-        applies = {"messy_email": self.email_col, "negative_amount": self.amount_col,
-                   "non_numeric_amount": self.amount_col, "orphan_foreign_key": self.fk_col,
-                   "corrupt_line": self.fmt == "jsonl"}
+        applies = {
+            "messy_email": self.email_col,
+            "negative_amount": self.amount_col,
+            "non_numeric_amount": self.amount_col,
+            "orphan_foreign_key": self.fk_col,
+            "corrupt_line": self.fmt == "jsonl",
+        }
         return tuple(kind for kind in ROW_DEFECTS if applies.get(kind, True))

@@ -43,7 +43,10 @@ def _generate(world: World, rng: np.random.Generator, chunk: Chunk) -> Columns:
 
 def spec() -> Spec:
     return Spec.declared(
-        "support_tickets", rows_per_day=lambda w: even_split(w.n_tickets, w.days), generate=_generate,
-        malformed_cols=("created_at", "updated_at"), future_cols=("created_at", "updated_at"),
+        "support_tickets",
+        rows_per_day=lambda w: even_split(w.n_tickets, w.days),
+        generate=_generate,
+        malformed_cols=("created_at", "updated_at"),
+        future_cols=("created_at", "updated_at"),
         split_parts=False,
     )

@@ -27,7 +27,7 @@ def _generate(world: World, rng: np.random.Generator, chunk: Chunk) -> Columns:
     declared = vocabulary()["transactions"]
     channel, status = declared.categories["channel"], declared.categories["status"]
     n = chunk.rows
-    cum = world.purchase_cum[:world.available(chunk.day)]
+    cum = world.purchase_cum[: world.available(chunk.day)]
     customer = np.minimum(np.searchsorted(cum, rng.random(n) * cum[-1], side="right"), cum.size - 1)
     return {
         "transaction_id": fmt_ids(*declared.ids, chunk.first_id + 1 + np.arange(n)),
@@ -41,6 +41,10 @@ def _generate(world: World, rng: np.random.Generator, chunk: Chunk) -> Columns:
 
 def spec() -> Spec:
     return Spec.declared(
-        "transactions", rows_per_day=lambda w: even_split(w.rows, w.days), generate=_generate,
-        malformed_cols=("transaction_ts",), future_cols=("transaction_ts",), amount_col="amount",
+        "transactions",
+        rows_per_day=lambda w: even_split(w.rows, w.days),
+        generate=_generate,
+        malformed_cols=("transaction_ts",),
+        future_cols=("transaction_ts",),
+        amount_col="amount",
     )

@@ -24,8 +24,14 @@ WEIGHTS = {
         "status": {"completed": 0.85, "pending": 0.06, "failed": 0.05, "refunded": 0.04},
     },
     "web_events": {
-        "event_type": {"page_view": 0.45, "click": 0.25, "add_to_cart": 0.10, "checkout": 0.04,
-                       "login": 0.06, "search": 0.10},
+        "event_type": {
+            "page_view": 0.45,
+            "click": 0.25,
+            "add_to_cart": 0.10,
+            "checkout": 0.04,
+            "login": 0.06,
+            "search": 0.10,
+        },
         "device": {"desktop": 0.50, "mobile": 0.40, "tablet": 0.10},
     },
     "support_tickets": {
@@ -51,17 +57,27 @@ UNKNOWN = {
 _CASES = ("{VALUE}", "{Value}")
 ALIASES = {
     "customers": {
-        "region": {"north": ("{ALIAS}", "{Value} ", "{VALUE}"), "south": ("{ALIAS}", "{Value}", " {value}"),
-                   "east": ("{ALIAS}", "{Value} ", "{VALUE}"), "west": ("{ALIAS}", "{Value}", "{VALUE} "),
-                   "central": ("{ALIAS}", "{Value}", "{VALUE}")},
+        "region": {
+            "north": ("{ALIAS}", "{Value} ", "{VALUE}"),
+            "south": ("{ALIAS}", "{Value}", " {value}"),
+            "east": ("{ALIAS}", "{Value} ", "{VALUE}"),
+            "west": ("{ALIAS}", "{Value}", "{VALUE} "),
+            "central": ("{ALIAS}", "{Value}", "{VALUE}"),
+        },
         "status": ("{Value}", "{VALUE}"),
     },
     "transactions": {
-        "status": {"completed": ("{ALIAS}", "{Alias}", "{value} ", "{ALIAS}"),
-                   "pending": ("{Value}", "{VALUE}"), "failed": ("{VALUE}", "{Alias}"),
-                   "refunded": ("{Value}", "{VALUE}")},
-        "channel": {"online": ("{Alias}", "{VALUE}"), "store": ("{ALIAS}", "{Value}"),
-                    "mobile": ("{Alias}", "{Value}")},
+        "status": {
+            "completed": ("{ALIAS}", "{Alias}", "{value} ", "{ALIAS}"),
+            "pending": ("{Value}", "{VALUE}"),
+            "failed": ("{VALUE}", "{Alias}"),
+            "refunded": ("{Value}", "{VALUE}"),
+        },
+        "channel": {
+            "online": ("{Alias}", "{VALUE}"),
+            "store": ("{ALIAS}", "{Value}"),
+            "mobile": ("{Alias}", "{Value}"),
+        },
     },
     "web_events": {"event_type": _CASES, "device": _CASES},
     "support_tickets": {"status": _CASES, "priority": _CASES, "channel": _CASES},
@@ -71,10 +87,14 @@ ORPHAN_MIN = 9_000_000  # orphan customer numbers start here, beyond any generat
 
 # Public value lists of the package (demo_data.REGIONS, ...): dataset and column.
 VALUE_LISTS = {
-    "REGIONS": ("customers", "region"), "CUSTOMER_STATUSES": ("customers", "status"),
-    "CHANNELS": ("transactions", "channel"), "TX_STATUSES": ("transactions", "status"),
-    "EVENT_TYPES": ("web_events", "event_type"), "DEVICES": ("web_events", "device"),
-    "TICKET_STATUSES": ("support_tickets", "status"), "PRIORITIES": ("support_tickets", "priority"),
+    "REGIONS": ("customers", "region"),
+    "CUSTOMER_STATUSES": ("customers", "status"),
+    "CHANNELS": ("transactions", "channel"),
+    "TX_STATUSES": ("transactions", "status"),
+    "EVENT_TYPES": ("web_events", "event_type"),
+    "DEVICES": ("web_events", "device"),
+    "TICKET_STATUSES": ("support_tickets", "status"),
+    "PRIORITIES": ("support_tickets", "priority"),
     "TICKET_CHANNELS": ("support_tickets", "channel"),
 }
 
@@ -128,12 +148,12 @@ def vocabulary() -> Mapping[str, Declared]:
     declared = {d.name: d for d in load_declarations()}
     missing = sorted(set(WEIGHTS) - set(declared))
     if missing:
-        raise VocabularyError(f"demo data generates undeclared datasets {missing} "
-                              f"(declared: {sorted(declared)})")
+        raise VocabularyError(f"demo data generates undeclared datasets {missing} (declared: {sorted(declared)})")
     found = {name: _declared(declared[name], declared) for name in WEIGHTS}
     _check_keys("web_events pages", PAGES, found["web_events"].categories["event_type"].values)
-    _check_keys("troubled ticket statuses", TROUBLED_STATUS_P,
-                found["support_tickets"].categories["status"].values, subset=True)
+    _check_keys(
+        "troubled ticket statuses", TROUBLED_STATUS_P, found["support_tickets"].categories["status"].values, subset=True
+    )
     return found
 
 
@@ -157,36 +177,52 @@ def _declared(decl, declared: Mapping) -> Declared:
     fk_col, fk_ids = None, None
     for fk_col, ref in decl.references.items():
         fk_ids = _id_format(declared[ref.dataset], ref.column)
-        if ORPHAN_MIN >= 10 ** fk_ids.width:
+        if ORPHAN_MIN >= 10**fk_ids.width:
             raise VocabularyError(f"{name}: orphan ids from {ORPHAN_MIN} exceed {ref.dataset}.{ref.column}")
-    allowed = {c.name: check.statistics["allowed_values"] for c in contract.columns for check in c.checks
-               if check.name == "isin"}
+    allowed = {
+        c.name: check.statistics["allowed_values"]
+        for c in contract.columns
+        for check in c.checks
+        if check.name == "isin"
+    }
     _check_keys(f"{name}: weighted columns", WEIGHTS[name], allowed)
-    categories = {column: _category(f"{name}.{column}", weights, allowed[column])
-                  for column, weights in WEIGHTS[name].items()}
+    categories = {
+        column: _category(f"{name}.{column}", weights, allowed[column]) for column, weights in WEIGHTS[name].items()
+    }
     unknown_col, unknown_values = UNKNOWN[name]
     if unknown_col not in categories:
         raise VocabularyError(f"{name}: unknown_category needs a column with allowed values: {unknown_col!r}")
-    aliases = {column: _aliases(decl, column, spellings, categories[column].values)
-               for column, spellings in ALIASES[name].items()}
+    aliases = {
+        column: _aliases(decl, column, spellings, categories[column].values)
+        for column, spellings in ALIASES[name].items()
+    }
     for value in unknown_values:
         cleansed = _cleanse(decl, unknown_col, value)
         if cleansed in categories[unknown_col].values:
-            raise VocabularyError(f"{name}.{unknown_col}: the 'unknown' value {value!r} cleanses to "
-                                  f"{cleansed!r}, which the contract allows")
+            raise VocabularyError(
+                f"{name}.{unknown_col}: the 'unknown' value {value!r} cleanses to "
+                f"{cleansed!r}, which the contract allows"
+            )
     return Declared(
-        name=name, folder=folder, fmt=fmt, columns=columns, ids=_id_format(decl, columns[0]),
+        name=name,
+        folder=folder,
+        fmt=fmt,
+        columns=columns,
+        ids=_id_format(decl, columns[0]),
         critical=tuple(c for c in decl.critical_columns if c not in decl.primary_key),
-        fk_col=fk_col, fk_ids=fk_ids, categories=categories, unknown_col=unknown_col,
-        unknown_values=unknown_values, aliases=aliases,
+        fk_col=fk_col,
+        fk_ids=fk_ids,
+        categories=categories,
+        unknown_col=unknown_col,
+        unknown_values=unknown_values,
+        aliases=aliases,
     )
 
 
 def _check_keys(what: str, keys, allowed, subset: bool = False) -> None:
     keys, allowed = set(keys), set(allowed)
     if not (keys <= allowed if subset else keys == allowed):
-        raise VocabularyError(f"{what}: the generator has {sorted(keys)}, "
-                              f"the contract allows {sorted(allowed)}")
+        raise VocabularyError(f"{what}: the generator has {sorted(keys)}, the contract allows {sorted(allowed)}")
 
 
 def _category(what: str, weights: Mapping[str, float], allowed) -> Category:
@@ -195,12 +231,12 @@ def _category(what: str, weights: Mapping[str, float], allowed) -> Category:
 
 
 def _id_format(decl, column: str) -> IdFormat:
-    patterns = [check.statistics["pattern"] for check in decl.contract.column(column).checks
-                if check.name == "str_matches"]
+    patterns = [
+        check.statistics["pattern"] for check in decl.contract.column(column).checks if check.name == "str_matches"
+    ]
     match = _ID_PATTERN.fullmatch(patterns[0]) if len(patterns) == 1 else None
     if match is None:
-        raise VocabularyError(f"{decl.name}.{column}: need one str_matches like '^C\\d{{7}}$', "
-                              f"got {patterns}")
+        raise VocabularyError(f"{decl.name}.{column}: need one str_matches like '^C\\d{{7}}$', got {patterns}")
     return IdFormat(match.group(1), int(match.group(2)))
 
 
@@ -225,8 +261,7 @@ def _aliases(decl, column: str, spellings, values: tuple[str, ...]) -> dict[str,
         result[value] = tuple(_spell(what, template, value, pending) for template in templates)
         unused = list(pending)
         if unused:
-            raise VocabularyError(f"{what}: declared synonyms {unused} of {value!r} "
-                                  "are not spelled by the generator")
+            raise VocabularyError(f"{what}: declared synonyms {unused} of {value!r} are not spelled by the generator")
         for alias in result[value]:
             if alias == value or _cleanse(decl, column, alias) != value:
                 raise VocabularyError(f"{what}: {alias!r} is not an alias that cleanses to {value!r}")

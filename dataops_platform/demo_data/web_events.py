@@ -44,6 +44,9 @@ def _generate(world: World, rng: np.random.Generator, chunk: Chunk) -> Columns:
 
 def spec() -> Spec:
     return Spec.declared(
-        "web_events", rows_per_day=lambda w: even_split(w.rows, w.days), generate=_generate,
-        malformed_cols=("event_ts",), future_cols=("event_ts",),
+        "web_events",
+        rows_per_day=lambda w: even_split(w.rows, w.days),
+        generate=_generate,
+        malformed_cols=("event_ts",),
+        future_cols=("event_ts",),
     )

@@ -15,8 +15,7 @@ from .randomness import affine_bijection, uniform
 # Customer segments: (share of first-day customers, minimum count, purchase weight, amount factor).
 # Regular customers get an exponentially distributed purchase weight (mean 1).
 HEAVY, FREQUENT_SMALL, TROUBLED, DORMANT, REGULAR = range(5)
-SEGMENTS = ((0.02, 3, 5.0, 2.0), (0.03, 3, 1.5, 0.2), (0.01, 3, 0.0, 1.0), (0.25, 0, 0.0, 1.0),
-            (None, 0, 1.0, 1.0))
+SEGMENTS = ((0.02, 3, 5.0, 2.0), (0.03, 3, 1.5, 0.2), (0.01, 3, 0.0, 1.0), (0.25, 0, 0.0, 1.0), (None, 0, 1.0, 1.0))
 TROUBLED_TICKETS = 5  # open tickets per troubled customer (fewer if tickets are scarce)
 NEW_SIGNUP_SHARE = 0.005  # new signups per later day, as a share of customers
 
@@ -90,17 +89,25 @@ class World:
 
 def build_world(rows: int, days: int, start: dt.date, seed: int, rates: DefectRates) -> World:
     n_customers = max(50, rows // 10)
-    new_per_day = 0 if days == 1 else min(max(1, round(NEW_SIGNUP_SHARE * n_customers)),
-                                          n_customers // 5 // (days - 1))
+    new_per_day = 0 if days == 1 else min(max(1, round(NEW_SIGNUP_SHARE * n_customers)), n_customers // 5 // (days - 1))
     n_base = n_customers - new_per_day * (days - 1)
     segment = np.concatenate([_base_segments(n_base, seed), np.full(n_customers - n_base, REGULAR)])
     weight = np.array([s[2] for s in SEGMENTS])[segment]
     weight[segment == REGULAR] *= -np.log1p(-uniform(seed, 1, np.flatnonzero(segment == REGULAR)))
     n_tickets = max(20, rows // 20)
     return World(
-        seed=seed, start=start, days=days, rows=rows, rates=rates, n_customers=n_customers,
-        n_base=n_base, new_per_day=new_per_day, segment=segment, purchase_weight=weight,
-        amount_factor=np.array([s[3] for s in SEGMENTS])[segment], n_tickets=n_tickets,
+        seed=seed,
+        start=start,
+        days=days,
+        rows=rows,
+        rates=rates,
+        n_customers=n_customers,
+        n_base=n_base,
+        new_per_day=new_per_day,
+        segment=segment,
+        purchase_weight=weight,
+        amount_factor=np.array([s[3] for s in SEGMENTS])[segment],
+        n_tickets=n_tickets,
         ticket_slots=affine_bijection(n_tickets, seed, 2),
     )
 

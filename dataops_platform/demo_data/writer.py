@@ -60,8 +60,9 @@ def relpath(spec: Spec, world: World, chunk: Chunk) -> str:
     return f"{spec.folder}/{spec.name}_{world.day_date(chunk.day).isoformat()}{part}.{spec.fmt}"
 
 
-def write_dataset(spec: Spec, number: int, world: World, root: Path,
-                  progress: Callable[[str], None] | None, chunk_rows: int) -> dict:
+def write_dataset(
+    spec: Spec, number: int, world: World, root: Path, progress: Callable[[str], None] | None, chunk_rows: int
+) -> dict:
     """Writes all files of one dataset; returns its manifest entry."""
     tally = Tally(spec)
     first_line = header(spec)

@@ -19,7 +19,7 @@ import zipfile
 
 
 def _import_from_wheel(wheel: str) -> None:
-    path = "/dbfs/" + wheel[len("dbfs:/"):] if wheel.startswith("dbfs:/") else wheel
+    path = "/dbfs/" + wheel[len("dbfs:/") :] if wheel.startswith("dbfs:/") else wheel
     target = tempfile.mkdtemp(prefix="dataops_wheel_")
     with zipfile.ZipFile(path) as archive:
         archive.extractall(target)

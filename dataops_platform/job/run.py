@@ -18,13 +18,13 @@ from typing import Any, TypeVar
 from dagster_pipes import PipesContext, open_dagster_pipes
 from pyspark.sql import SparkSession
 
-from dataops_platform.steps import runner as steps
-from dataops_platform.job.pipes_io import on_databricks, pipes_io
 from dataops_platform.declarations import DatasetDeclaration, ProductDeclaration
+from dataops_platform.job.pipes_io import on_databricks, pipes_io
 from dataops_platform.layers import GOLD, SILVER, parse_table_path
-from dataops_platform.storage.tables import DeltaRsTables, Tables
+from dataops_platform.steps import runner as steps
 from dataops_platform.storage.bronze import BronzeStore
 from dataops_platform.storage.layout import TableUris
+from dataops_platform.storage.tables import DeltaRsTables, Tables
 
 T = TypeVar("T", DatasetDeclaration, ProductDeclaration)
 

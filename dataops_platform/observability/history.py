@@ -83,9 +83,16 @@ def check_runs(instance: dg.DagsterInstance, key: dg.AssetCheckKey, limit: int =
             continue
         metadata = plain_metadata(evaluation.metadata)
         runs.append(
-            CheckRun(key.name, evaluation.passed, evaluation.severity.value,
-                     evaluation.description or str(metadata.get("summary", "")), record.event.timestamp,
-                     record.run_id, record.partition, metadata)
+            CheckRun(
+                key.name,
+                evaluation.passed,
+                evaluation.severity.value,
+                evaluation.description or str(metadata.get("summary", "")),
+                record.event.timestamp,
+                record.run_id,
+                record.partition,
+                metadata,
+            )
         )
     return runs
 

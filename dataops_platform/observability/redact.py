@@ -8,8 +8,13 @@ from dataclasses import dataclass
 
 MASK = "***"
 SECRET_ENV = (
-    "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID", "DATAOPS_ALERT_WEBHOOK_URL",
-    "DATABRICKS_TOKEN", "DATABRICKS_CLIENT_SECRET", "DAGSTER_PG_PASSWORD",  # read by the SDK / the instance
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_ACCESS_KEY_ID",
+    "DATAOPS_ALERT_WEBHOOK_URL",
+    "DATABRICKS_TOKEN",
+    "DATABRICKS_CLIENT_SECRET",
+    "DAGSTER_PG_PASSWORD",  # read by the SDK / the instance
 )
 PATTERNS = (  # (pattern, replacement)
     (re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), MASK),  # AWS access key ids

@@ -13,12 +13,12 @@ from dagster import (
 )
 from pydantic import Field
 
+from dataops_platform.declarations import DatasetDeclaration
 from dataops_platform.orchestration import metadata as meta
 from dataops_platform.orchestration.keys import bronze_key, intake_key
 from dataops_platform.orchestration.partitions import partition_dates
-from dataops_platform.declarations import DatasetDeclaration
-from dataops_platform.steps import bronze as bronze_step
 from dataops_platform.orchestration.resources.lake import LakeResource
+from dataops_platform.steps import bronze as bronze_step
 
 
 class IntakeObject(Config):
@@ -50,8 +50,12 @@ def _ingest(
 
 def _metadata(outcome: bronze_step.BronzeOutcome, trigger: str) -> dict:
     files = [
-        {"file": f.path.name, "source_key": f.metadata["source_key"], "bytes": f.metadata["size_bytes"],
-         "sha256": f.metadata["sha256"]}
+        {
+            "file": f.path.name,
+            "source_key": f.metadata["source_key"],
+            "bytes": f.metadata["size_bytes"],
+            "sha256": f.metadata["sha256"],
+        }
         for f in outcome.ingested
     ]
     return {

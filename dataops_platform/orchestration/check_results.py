@@ -2,8 +2,8 @@
 
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey, MetadataValue
 
-from dataops_platform.steps import runner as steps
 from dataops_platform.quality.checks import CHECK_DESCRIPTIONS, CheckOutcome
+from dataops_platform.steps import runner as steps
 
 
 def check_spec(asset_key: AssetKey, name: str, severity: str, threshold_note: str = "") -> AssetCheckSpec:

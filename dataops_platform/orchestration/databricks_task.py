@@ -48,8 +48,12 @@ def submit_task(settings: DatabricksSettings) -> dict:
     """The SubmitTask (as a dict) that runs one step."""
     python_task = {
         "python_file": artifact(settings, ENTRYPOINT_FILE),
-        "parameters": ["--wheel", artifact(settings, wheel_file()), "--pipes-io",
-                       "volumes" if settings.client == "serverless" else "dbfs"],
+        "parameters": [
+            "--wheel",
+            artifact(settings, wheel_file()),
+            "--pipes-io",
+            "volumes" if settings.client == "serverless" else "dbfs",
+        ],
     }
     task: dict = {"task_key": TASK_KEY, "spark_python_task": python_task}
     if settings.client == "serverless":

@@ -17,6 +17,7 @@ from dagster import (
 from dagster_pyspark import LazyPySparkResource
 
 from dataops_platform.declarations import ProductDeclaration
+from dataops_platform.layers import GOLD
 from dataops_platform.orchestration import metadata as meta
 from dataops_platform.orchestration.automation import gold_condition
 from dataops_platform.orchestration.check_results import check_spec
@@ -27,14 +28,15 @@ from dataops_platform.orchestration.resources.lake import LakeResource
 from dataops_platform.steps import gold as gold_step
 from dataops_platform.steps.gold_checks import GOLD_CHECKS
 from dataops_platform.storage.layout import table_uri
-from dataops_platform.layers import GOLD
 
 
 def column_lineage(product: ProductDeclaration) -> TableColumnLineage:
     """`dagster/column_lineage`: each output column's silver source columns."""
     return TableColumnLineage(
         deps_by_column={
-            column: [TableColumnDep(asset_key=silver_key(s.split(".")[0]), column_name=s.split(".")[1]) for s in sources]
+            column: [
+                TableColumnDep(asset_key=silver_key(s.split(".")[0]), column_name=s.split(".")[1]) for s in sources
+            ]
             for column, sources in product.column_lineage.items()
         }
     )
@@ -57,7 +59,9 @@ def gold_asset(product: ProductDeclaration, partitions: PartitionsDefinition, la
         owners=product.owners,
         kinds={"spark", "delta"},
         tags=meta.layer_tags("gold", product.domain, bool(product.pii_columns)),
-        code_version=meta.code_version(product.build, product.reconciler, gold_step, product.schema_model, product.source_text),
+        code_version=meta.code_version(
+            product.build, product.reconciler, gold_step, product.schema_model, product.source_text
+        ),
         # gold checks are blocking too, so nothing downstream reads a gold table that failed them
         pool=f"delta_gold_{name}",
         freshness_policy=freshness_policy(GOLD_TIMELINESS),

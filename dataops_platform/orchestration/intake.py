@@ -2,9 +2,9 @@
 
 from dagster import AssetSpec, MetadataValue
 
+from dataops_platform.declarations import DatasetDeclaration
 from dataops_platform.orchestration import metadata as meta
 from dataops_platform.orchestration.keys import intake_key
-from dataops_platform.declarations import DatasetDeclaration
 
 
 def intake_spec(declaration: DatasetDeclaration, intake_root: str) -> AssetSpec:

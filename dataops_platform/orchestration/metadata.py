@@ -39,7 +39,10 @@ def table_schema(
         )
         for c in contract.columns
     ]
-    columns += [TableColumn(name=n, type=TECHNICAL_COLUMN_DOCS[n][0], description=TECHNICAL_COLUMN_DOCS[n][1]) for n in technical]
+    columns += [
+        TableColumn(name=n, type=TECHNICAL_COLUMN_DOCS[n][0], description=TECHNICAL_COLUMN_DOCS[n][1])
+        for n in technical
+    ]
     return TableSchema(columns=columns)
 
 

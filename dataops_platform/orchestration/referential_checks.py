@@ -3,13 +3,13 @@
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetChecksDefinition, asset_check
 from dagster_pyspark import LazyPySparkResource
 
+from dataops_platform.declarations import DatasetDeclaration
 from dataops_platform.orchestration.check_results import check_result, log_failures
 from dataops_platform.orchestration.keys import silver_key
-from dataops_platform.declarations import DatasetDeclaration
+from dataops_platform.orchestration.resources.lake import LakeResource
 from dataops_platform.quality import checks
 from dataops_platform.quality.checks import CHECK_DESCRIPTIONS
 from dataops_platform.steps.referential import orphan_counts
-from dataops_platform.orchestration.resources.lake import LakeResource
 
 
 def consistency_check(declaration: DatasetDeclaration) -> AssetChecksDefinition:
@@ -25,7 +25,9 @@ def consistency_check(declaration: DatasetDeclaration) -> AssetChecksDefinition:
         additional_deps=[silver_key(p) for p in parents],
         blocking=spec.severity == "ERROR",
     )
-    def _consistency(context: AssetCheckExecutionContext, spark: LazyPySparkResource, lake: LakeResource) -> AssetCheckResult:
+    def _consistency(
+        context: AssetCheckExecutionContext, spark: LazyPySparkResource, lake: LakeResource
+    ) -> AssetCheckResult:
         tables, session = lake.tables, spark.spark_session
         child = tables.read(session, lake.silver_uri(name))
         figures = {}

@@ -15,11 +15,12 @@ if TYPE_CHECKING:
     from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
 
 
-
 def summary_markdown(report: QualityReport) -> str:
     """One row per table: rows, freshness, failing checks, volume, last quarantine."""
-    lines = ["| Table | Rows | Freshness | Failing checks | Volume | Quarantined (last run) |",
-             "|---|---:|---|---|---|---:|"]
+    lines = [
+        "| Table | Rows | Freshness | Failing checks | Volume | Quarantined (last run) |",
+        "|---|---:|---|---|---|---:|",
+    ]
     for t in report.tables:
         failing = ", ".join(f"{c.name} ({c.latest.status})" for c in t.failing) or "none"
         rows = f"{t.row_count:,.0f}" if t.row_count is not None else "–"

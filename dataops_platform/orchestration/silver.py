@@ -5,8 +5,8 @@ Adding a dataset is a YAML file plus a schema: nothing here names a dataset.
 
 from dagster import (
     AssetExecutionContext,
-    AssetSpec,
     AssetsDefinition,
+    AssetSpec,
     BackfillPolicy,
     MetadataValue,
     PartitionsDefinition,
@@ -14,30 +14,39 @@ from dagster import (
 )
 from dagster_pyspark import LazyPySparkResource
 
+from dataops_platform.declarations import DatasetDeclaration
+from dataops_platform.layers import QUARANTINE, SILVER
 from dataops_platform.orchestration import metadata as meta
 from dataops_platform.orchestration.automation import silver_condition
 from dataops_platform.orchestration.check_results import check_spec
 from dataops_platform.orchestration.freshness import freshness_policy
 from dataops_platform.orchestration.keys import bronze_key, quarantine_key, silver_key
 from dataops_platform.orchestration.resources.compute import ComputeResource
-from dataops_platform.steps.runner import quarantine_references
-from dataops_platform.declarations import DatasetDeclaration
-from dataops_platform.steps import silver as silver_step
-from dataops_platform.quality import rules as rules_module
-from dataops_platform.steps import silver_checks
-from dataops_platform.storage import bronze_reader, delta, file_checks
 from dataops_platform.orchestration.resources.lake import LakeResource
+from dataops_platform.quality import rules as rules_module
+from dataops_platform.steps import silver as silver_step
+from dataops_platform.steps import silver_checks
+from dataops_platform.steps.runner import quarantine_references
+from dataops_platform.storage import bronze_reader, delta, file_checks
 from dataops_platform.storage.layout import table_uri
 from dataops_platform.transforms import silver as silver_transforms
-from dataops_platform.layers import QUARANTINE, SILVER
 
 
-def silver_assets(declaration: DatasetDeclaration, partitions: PartitionsDefinition, lake_root: str) -> AssetsDefinition:
+def silver_assets(
+    declaration: DatasetDeclaration, partitions: PartitionsDefinition, lake_root: str
+) -> AssetsDefinition:
     """The validated, cleansed, de-duplicated silver table and its quarantine, built together."""
     name, pii = declaration.name, declaration.pii_columns
     tags = meta.layer_tags("silver", declaration.domain, bool(pii))
     version = meta.code_version(
-        silver_transforms, rules_module, silver_step, bronze_reader, file_checks, delta, declaration.schema_model, declaration.source_text
+        silver_transforms,
+        rules_module,
+        silver_step,
+        bronze_reader,
+        file_checks,
+        delta,
+        declaration.schema_model,
+        declaration.source_text,
     )
     referenced = quarantine_references(declaration)
     silver_spec = AssetSpec(
@@ -55,7 +64,9 @@ def silver_assets(declaration: DatasetDeclaration, partitions: PartitionsDefinit
             "dagster/uri": MetadataValue.path(table_uri(lake_root, SILVER, name)),
             "dagster/table_name": f"silver.{name}",
             "dagster/column_schema": meta.table_schema(
-                declaration.contract, pii, ["_bronze_file", "_ingestion_date", "_record_version", "_row_hash", "year", "month"]
+                declaration.contract,
+                pii,
+                ["_bronze_file", "_ingestion_date", "_record_version", "_row_hash", "year", "month"],
             ),
             "primary_key": ", ".join(declaration.primary_key),
             "partitioned_by": f"year, month of {declaration.partitioning.table_by_month_of}",
@@ -94,7 +105,9 @@ def silver_assets(declaration: DatasetDeclaration, partitions: PartitionsDefinit
         backfill_policy=BackfillPolicy.single_run(),
         pool=f"delta_silver_{name}",
     )
-    def _silver(context: AssetExecutionContext, spark: LazyPySparkResource, lake: LakeResource, compute: ComputeResource):
+    def _silver(
+        context: AssetExecutionContext, spark: LazyPySparkResource, lake: LakeResource, compute: ComputeResource
+    ):
         # the step (steps/runner.py) runs in this process or, through Dagster Pipes, in a job
         history = _volume_history(context, silver_key(name), quality.volume.history)
         yield from compute.silver(context, spark, lake, declaration, history)

@@ -131,9 +131,15 @@ def validity(
         passed,
         spec.severity,
         summary,
-        {"rows": rows, "rows_failed": rows_failed, "fraction": fraction, "threshold": spec.max_failure_fraction,
-         "min_rows": spec.min_rows,
-         "rules_checked": len(rule_descriptions), "failing_rules": rules},
+        {
+            "rows": rows,
+            "rows_failed": rows_failed,
+            "fraction": fraction,
+            "threshold": spec.max_failure_fraction,
+            "min_rows": spec.min_rows,
+            "rules_checked": len(rule_descriptions),
+            "failing_rules": rules,
+        },
     )
 
 
@@ -145,8 +151,12 @@ def consistency(references: dict[str, tuple[int, int, list]], spec: ConsistencyS
     }
     over = [c for c, v in columns.items() if v["fraction"] > spec.max_orphan_fraction]
     failing = [c for c in over if columns[c]["checked"] > spec.min_rows]
-    summary = ", ".join(f"{c}: {v['orphans']} orphan(s) of {v['checked']}" for c, v in columns.items()) or "no references"
-    summary += _not_enforced(bool(over) and not failing, max((v["checked"] for v in columns.values()), default=0), spec.min_rows)
+    summary = (
+        ", ".join(f"{c}: {v['orphans']} orphan(s) of {v['checked']}" for c, v in columns.items()) or "no references"
+    )
+    summary += _not_enforced(
+        bool(over) and not failing, max((v["checked"] for v in columns.values()), default=0), spec.min_rows
+    )
     return CheckOutcome("consistency", not failing, spec.severity, summary, {"references": columns})
 
 
@@ -205,23 +215,36 @@ def schema_drift(
     """New columns are additive (allowed unless the policy says otherwise); missing columns and
     columns whose values mostly fail to parse (retyped) are breaking."""
     retyped = {
-        col: {"unparsable": n, "non_null": non_null_values.get(col, 0), "fraction": _ratio(n, non_null_values.get(col, 0))}
+        col: {
+            "unparsable": n,
+            "non_null": non_null_values.get(col, 0),
+            "fraction": _ratio(n, non_null_values.get(col, 0)),
+        }
         for col, n in sorted(parse_failures.items())
         if n and non_null_values.get(col, 0) >= 10 and _ratio(n, non_null_values[col]) >= spec.retyped_fraction
     }
     added = sorted({c for cols in extra_columns.values() for c in cols})
     removed = sorted({c for cols in missing_columns.values() for c in cols})
     breaking = bool(removed or retyped or (added and not spec.allow_additive))
-    parts = [f"new: {added}" if added else "", f"missing: {removed}" if removed else "", f"retyped: {list(retyped)}" if retyped else ""]
+    parts = [
+        f"new: {added}" if added else "",
+        f"missing: {removed}" if removed else "",
+        f"retyped: {list(retyped)}" if retyped else "",
+    ]
     summary = "; ".join(p for p in parts if p) or "no drift"
     return CheckOutcome(
         "schema_drift",
         not breaking,
         spec.severity,
         summary,
-        {"added_columns": added, "missing_columns": removed, "retyped_columns": retyped,
-         "files_with_new_columns": extra_columns, "files_missing_columns": missing_columns,
-         "additive_allowed": spec.allow_additive},
+        {
+            "added_columns": added,
+            "missing_columns": removed,
+            "retyped_columns": retyped,
+            "files_with_new_columns": extra_columns,
+            "files_missing_columns": missing_columns,
+            "additive_allowed": spec.allow_additive,
+        },
     )
 
 
@@ -233,14 +256,23 @@ def volume_anomaly(current: dict[str, float], history: list[dict[str, float]], s
     for metric, value in sorted(current.items()):
         past = [h[metric] for h in history if h.get(metric) is not None][: spec.history]
         if len(past) < spec.min_history:
-            metrics[metric] = {"value": value, "history": len(past), "note": f"needs {spec.min_history} runs of history"}
+            metrics[metric] = {
+                "value": value,
+                "history": len(past),
+                "note": f"needs {spec.min_history} runs of history",
+            }
             continue
         mean, stdev = statistics.fmean(past), statistics.pstdev(past)
         sigmas = abs(value - mean) / stdev if stdev > 0 else (0.0 if value == mean else math.inf)
         low, high = mean - spec.max_sigmas * stdev, mean + spec.max_sigmas * stdev
-        metrics[metric] = {"value": value, "mean": round(mean, 3), "stdev": round(stdev, 3),
-                           "sigmas": round(sigmas, 2) if math.isfinite(sigmas) else "inf",
-                           "band": [round(low, 3), round(high, 3)], "history": len(past)}
+        metrics[metric] = {
+            "value": value,
+            "mean": round(mean, 3),
+            "stdev": round(stdev, 3),
+            "sigmas": round(sigmas, 2) if math.isfinite(sigmas) else "inf",
+            "band": [round(low, 3), round(high, 3)],
+            "history": len(past),
+        }
         tolerance = max(spec.min_relative_change * abs(mean), floors.get(metric, 0.0))
         if sigmas > spec.max_sigmas and abs(value - mean) > tolerance:
             flagged.append(metric)
@@ -258,7 +290,12 @@ def reconciliation(label: str, expected: float, actual: float, spec: RuleSpec) -
     """A gold total must equal the silver total it is computed from."""
     passed = expected == actual
     summary = f"{label}: gold {actual} {'=' if passed else '!='} silver {expected}"
-    figures = {"measure": label, "silver": float(expected), "gold": float(actual), "difference": float(actual - expected)}
+    figures = {
+        "measure": label,
+        "silver": float(expected),
+        "gold": float(actual),
+        "difference": float(actual - expected),
+    }
     return CheckOutcome("reconciliation", passed, spec.severity, summary, figures)
 
 

@@ -135,9 +135,7 @@ def value_rules(contract: TableContract) -> list[RowRule]:
 
 def future_event_rule(event_time: str, tolerance_hours: int) -> RowRule:
     """The event time may not lie after the end of the ingestion date plus a tolerance."""
-    limit = F.to_timestamp(F.date_add(F.col("_ingestion_date"), 1)) + F.make_interval(
-        hours=F.lit(tolerance_hours)
-    )
+    limit = F.to_timestamp(F.date_add(F.col("_ingestion_date"), 1)) + F.make_interval(hours=F.lit(tolerance_hours))
     value = F.col(event_time).cast("timestamp")
     return RowRule(
         name=f"{event_time}_not_in_future",

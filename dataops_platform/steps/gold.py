@@ -12,9 +12,9 @@ from functools import reduce
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from dataops_platform.storage.tables import Tables
 from dataops_platform.declarations import ProductDeclaration
 from dataops_platform.quality.rules import failed_any, value_rules
+from dataops_platform.storage.tables import Tables
 
 
 @dataclass
@@ -52,16 +52,20 @@ def build_gold_days(
         rules = value_rules(product.contract)
         figures = {
             row[product.date_column]: row.asDict()
-            for row in output.groupBy(product.date_column).agg(
+            for row in output.groupBy(product.date_column)
+            .agg(
                 F.count(F.lit(1)).alias("_rows"),
                 F.count_distinct(*product.contract.unique).alias("_distinct"),
                 F.count(F.when(failed_any(rules), 1)).alias("_failed"),
                 *[F.count(F.when(r.failed, 1)).alias(r.name) for r in rules],
-            ).collect()
+            )
+            .collect()
         }
         reconciliation = product.reconciler(output, inputs[product.reconcile_with], days)
         dates = ", ".join(f"'{day.isoformat()}'" for day in days)
-        result = tables.replace_where(gold_uri, output, f"{product.date_column} IN ({dates})", list(product.partition_by))
+        result = tables.replace_where(
+            gold_uri, output, f"{product.date_column} IN ({dates})", list(product.partition_by)
+        )
     finally:
         output.unpersist()
     return [_outcome(day, figures.get(day, {}), rules, reconciliation[day], result.version) for day in days]

@@ -9,11 +9,16 @@ from typing import Any
 from dataops_platform.steps.silver import SilverOutcome
 from dataops_platform.storage.tables import Tables
 
-
 # Reported by every table materialization (run_metadata below).
 STANDARD_KEYS = (
-    "dagster/row_count", "bytes", "partitions_written", "partition_count", "duration_seconds", "inputs",
-    "delta_version", "failed_rows",
+    "dagster/row_count",
+    "bytes",
+    "partitions_written",
+    "partition_count",
+    "duration_seconds",
+    "inputs",
+    "delta_version",
+    "failed_rows",
 )
 
 
@@ -45,8 +50,9 @@ def run_metadata(
     }
 
 
-def _table(outcomes: list[SilverOutcome], tables: Tables, uri: str, version: int | None,
-                    **extra: Any) -> dict[str, Any]:
+def _table(
+    outcomes: list[SilverOutcome], tables: Tables, uri: str, version: int | None, **extra: Any
+) -> dict[str, Any]:
     """run_metadata of a silver or quarantine table after the run's ingestion dates."""
     return run_metadata(
         row_count=tables.row_count(uri),
@@ -71,7 +77,10 @@ def silver(outcomes: list[SilverOutcome], tables: Tables, uri: str) -> dict[str,
         "rejected_files": {k: v for o in outcomes for k, v in o.read_report.rejected_files.items()},
     }
     return _table(
-        outcomes, tables, uri, outcomes[-1].silver_version if outcomes else None,
+        outcomes,
+        tables,
+        uri,
+        outcomes[-1].silver_version if outcomes else None,
         rows_read=total("rows_read"),
         rows_valid=total("rows_valid"),
         rows_quarantined=total("rows_quarantined"),

@@ -14,17 +14,16 @@ from typing import Any, Protocol
 
 from pyspark.sql import SparkSession
 
-from dataops_platform.steps import metadata
 from dataops_platform.declarations import DatasetDeclaration, ProductDeclaration
 from dataops_platform.layers import GOLD, QUARANTINE, SILVER, table_path
-from dataops_platform.steps import gold as gold_step
-from dataops_platform.steps import silver as silver_step
-from dataops_platform.storage.tables import Tables
 from dataops_platform.quality import checks
-from dataops_platform.steps import silver_checks
 from dataops_platform.quality.checks import CheckOutcome
+from dataops_platform.steps import gold as gold_step
+from dataops_platform.steps import metadata, silver_checks
+from dataops_platform.steps import silver as silver_step
 from dataops_platform.steps.gold_checks import gold_checks
 from dataops_platform.storage.bronze import BronzeStore
+from dataops_platform.storage.tables import Tables
 
 Key = tuple[str, ...]
 
@@ -128,7 +127,14 @@ def run_silver(
     listed = {day: lake.bronze.partition_files(declaration.source, name, day) for day in days}  # listed once
     for batch in batches(sorted(days), lambda day: size_bytes(listed[day]), BATCH_BRONZE_BYTES):
         outcome = silver_step.process_silver_batch(
-            spark, lake.bronze, declaration, batch, lake.silver_uri(name), lake.quarantine_uri(name), lake.tables, parents,
+            spark,
+            lake.bronze,
+            declaration,
+            batch,
+            lake.silver_uri(name),
+            lake.quarantine_uri(name),
+            lake.tables,
+            parents,
             {day: listed[day] for day in batch},
         )
         dates = f"{batch[0]}" if len(batch) == 1 else f"{batch[0]}..{batch[-1]}"
@@ -145,10 +151,14 @@ def run_silver(
     for outcome in outcomes:
         per_date.append(silver_checks.silver_checks(declaration, outcome, table, history))
         history.insert(0, silver_checks.volume_metrics(outcome))
-    result = StepResult([
-        Materialization(table_path(SILVER, name), metadata.silver(outcomes, lake.tables, lake.silver_uri(name))),
-        Materialization(table_path(QUARANTINE, name), metadata.quarantine(outcomes, lake.tables, lake.quarantine_uri(name))),
-    ])
+    result = StepResult(
+        [
+            Materialization(table_path(SILVER, name), metadata.silver(outcomes, lake.tables, lake.silver_uri(name))),
+            Materialization(
+                table_path(QUARANTINE, name), metadata.quarantine(outcomes, lake.tables, lake.quarantine_uri(name))
+            ),
+        ]
+    )
     return _with_checks(result, table_path(SILVER, name), per_date, log)
 
 
@@ -161,7 +171,11 @@ def run_gold(spark: SparkSession, lake: Lake, product: ProductDeclaration, days:
         log.warning(f"{product_name} not built: silver {missing} does not exist yet; it will run when they do")
         return StepResult()
     uri, started = lake.gold_uri(product_name), time.monotonic()
-    outcomes = [o for batch in batches(days) for o in gold_step.build_gold_days(spark, product, silver_uris, uri, batch, lake.tables)]
+    outcomes = [
+        o
+        for batch in batches(days)
+        for o in gold_step.build_gold_days(spark, product, silver_uris, uri, batch, lake.tables)
+    ]
     for outcome in outcomes:
         log.info(f"{product_name} as of {outcome.as_of}: {outcome.rows} rows (Delta v{outcome.version})")
     figures = metadata.run_metadata(

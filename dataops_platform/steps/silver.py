@@ -16,17 +16,17 @@ from pyspark.sql import functions as F
 
 from dataops_platform.declarations import DatasetDeclaration
 from dataops_platform.quality.masking import mask_row
-from dataops_platform.storage.record_counts import count_all
 from dataops_platform.quality.rules import RAW_PREFIX, gate_figures
-from dataops_platform.storage.tables import Tables
 from dataops_platform.storage.bronze import BronzeFile, BronzeStore
 from dataops_platform.storage.bronze_reader import ReadReport, read_bronze_files
+from dataops_platform.storage.record_counts import count_all
+from dataops_platform.storage.tables import Tables
 from dataops_platform.transforms.silver import (
+    COPY_OF_KEPT,
+    KEPT,
     RECORD_VERSION,
     ROW_HASH,
     SilverSpec,
-    COPY_OF_KEPT,
-    KEPT,
     attach_reference_flag,
     conform,
     flag_rejected,
@@ -104,8 +104,14 @@ def failing_samples(rejected: DataFrame, columns: list[str], pii: list[str], lim
     return samples
 
 
-def _read_batch(spark: SparkSession, store: BronzeStore, declaration: DatasetDeclaration, days: list[dt.date],
-                outcome: SilverOutcome, listed: dict[dt.date, list[BronzeFile]]) -> DataFrame:
+def _read_batch(
+    spark: SparkSession,
+    store: BronzeStore,
+    declaration: DatasetDeclaration,
+    days: list[dt.date],
+    outcome: SilverOutcome,
+    listed: dict[dt.date, list[BronzeFile]],
+) -> DataFrame:
     """The bronze files of every date as one DataFrame; files, records and read report into `outcome`.
     Dates missing from `listed` are listed here."""
     frames = []
@@ -114,15 +120,23 @@ def _read_batch(spark: SparkSession, store: BronzeStore, declaration: DatasetDec
         paths = store.readable_paths(files)
         raw, report = read_bronze_files(spark, paths, declaration.format, declaration.columns, day)
         unread = report.rejected_files  # each counts as one record: the row carrying its reason
-        outcome.source_records += count_all([p for p in paths if p.name not in unread], declaration.format) + len(unread)
+        outcome.source_records += count_all([p for p in paths if p.name not in unread], declaration.format) + len(
+            unread
+        )
         outcome.bronze_files += [f.path.name for f in files]
         outcome.read_report = outcome.read_report.add(report)
         frames.append(raw)
     return reduce(DataFrame.unionByName, frames)
 
 
-def _with_references(spark: SparkSession, conformed: DataFrame, declaration: DatasetDeclaration, spec: SilverSpec,
-                     tables: Tables, silver_uri_of: dict[str, str] | None) -> DataFrame:
+def _with_references(
+    spark: SparkSession,
+    conformed: DataFrame,
+    declaration: DatasetDeclaration,
+    spec: SilverSpec,
+    tables: Tables,
+    silver_uri_of: dict[str, str] | None,
+) -> DataFrame:
     for column, dataset in spec.quarantined_references.items():
         ref = declaration.references[column]
         parent_uri = (silver_uri_of or {}).get(dataset)
@@ -145,10 +159,14 @@ def _merge_latest(valid: DataFrame, spec: SilverSpec, silver_uri: str, tables: T
     """Merge the latest version of each key; count copies and superseded versions. Returns the version."""
     ranked = rank_versions(valid, spec).persist()
     try:
-        counts = ranked.agg(F.count(F.when(F.col(KEPT), 1)).alias("kept"),
-                            F.count(F.when(~F.col(KEPT) & F.col(COPY_OF_KEPT), 1)).alias("copies")).first()
+        counts = ranked.agg(
+            F.count(F.when(F.col(KEPT), 1)).alias("kept"),
+            F.count(F.when(~F.col(KEPT) & F.col(COPY_OF_KEPT), 1)).alias("copies"),
+        ).first()
         kept = ranked.filter(KEPT).drop(KEPT, COPY_OF_KEPT)
-        merged = tables.merge_latest(silver_uri, kept, spec.primary_key, RECORD_VERSION, ROW_HASH, SILVER_PARTITION_COLUMNS)
+        merged = tables.merge_latest(
+            silver_uri, kept, spec.primary_key, RECORD_VERSION, ROW_HASH, SILVER_PARTITION_COLUMNS
+        )
     finally:
         ranked.unpersist()
     outcome.rows_unique, outcome.duplicates_removed = int(counts["kept"]), int(counts["copies"])
@@ -184,17 +202,24 @@ def process_silver_batch(
     conformed = flag_rejected(conformed, rules).persist()
     rejected = quarantined_rows(conformed, rules, spec).persist()  # sampled, then written
     try:
-        _count_gate(outcome, conformed.agg(*gate_figures(rules, declaration.columns)).first().asDict(), rules,
-                    declaration.columns)
+        _count_gate(
+            outcome,
+            conformed.agg(*gate_figures(rules, declaration.columns)).first().asDict(),
+            rules,
+            declaration.columns,
+        )
         if outcome.rows_quarantined:
             outcome.samples = failing_samples(rejected, declaration.columns, declaration.pii_columns)
         outcome.silver_version = _merge_latest(valid_rows(conformed, rules, spec), spec, silver_uri, tables, outcome)
         dates = ", ".join(f"'{day.isoformat()}'" for day in outcome.ingestion_dates)
-        outcome.quarantine_version = tables.replace_where(quarantine_uri, rejected, f"_ingestion_date IN ({dates})",
-                                                          []).version
+        outcome.quarantine_version = tables.replace_where(
+            quarantine_uri, rejected, f"_ingestion_date IN ({dates})", []
+        ).version
     finally:
         rejected.unpersist()
         conformed.unpersist()
-    outcome.quarantine_rows_for_batch = sum(tables.rows_for_ingestion_date(quarantine_uri, d) for d in outcome.ingestion_dates)
+    outcome.quarantine_rows_for_batch = sum(
+        tables.rows_for_ingestion_date(quarantine_uri, d) for d in outcome.ingestion_dates
+    )
     outcome.seconds = time.monotonic() - started
     return outcome

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dataops_platform.declarations import DatasetDeclaration
-from dataops_platform.steps.silver import SilverOutcome
-from dataops_platform.storage.tables import Tables
 from dataops_platform.quality import checks
 from dataops_platform.quality.checks import CheckOutcome
+from dataops_platform.steps.silver import SilverOutcome
+from dataops_platform.storage.tables import Tables
 
 INLINE_CHECKS = ("completeness", "uniqueness", "validity", "accuracy", "schema_drift", "volume_anomaly")
 VOLUME_METRICS = ("rows_read", "duration_seconds", "rows_quarantined")
@@ -23,8 +23,11 @@ def volume_metrics(outcome: SilverOutcome) -> dict[str, float]:
     """The figures the volume-anomaly check compares with history, per ingestion date (a batch of
     several dates is compared by its average)."""
     dates = max(len(outcome.ingestion_dates), 1)
-    return {"rows_read": outcome.rows_read / dates, "duration_seconds": round(outcome.seconds / dates, 3),
-            "rows_quarantined": outcome.rows_quarantined / dates}
+    return {
+        "rows_read": outcome.rows_read / dates,
+        "duration_seconds": round(outcome.seconds / dates, 3),
+        "rows_quarantined": outcome.rows_quarantined / dates,
+    }
 
 
 def per_partition(metadata: dict[str, float], partitions: int) -> dict[str, float]:
@@ -63,16 +66,30 @@ def silver_checks(
             outcome.rows_valid, outcome.duplicates_removed, table.key_rows, table.distinct_keys, quality.uniqueness
         ),
         checks.validity(
-            outcome.rule_failures, outcome.rule_descriptions, outcome.rows_read, outcome.rows_quarantined,
-            outcome.samples, quality.validity,
+            outcome.rule_failures,
+            outcome.rule_descriptions,
+            outcome.rows_read,
+            outcome.rows_quarantined,
+            outcome.samples,
+            quality.validity,
         ),
         checks.accuracy(
-            outcome.source_records, outcome.rows_read, outcome.rows_quarantined, outcome.quarantine_rows_for_batch,
-            outcome.duplicates_removed, outcome.rows_inserted, outcome.rows_updated, outcome.rows_already_current,
-            quality.accuracy, superseded=outcome.rows_superseded,
+            outcome.source_records,
+            outcome.rows_read,
+            outcome.rows_quarantined,
+            outcome.quarantine_rows_for_batch,
+            outcome.duplicates_removed,
+            outcome.rows_inserted,
+            outcome.rows_updated,
+            outcome.rows_already_current,
+            quality.accuracy,
+            superseded=outcome.rows_superseded,
         ),
         checks.schema_drift(
-            report.extra_columns, report.missing_columns, outcome.parse_failures, outcome.non_null_values,
+            report.extra_columns,
+            report.missing_columns,
+            outcome.parse_failures,
+            outcome.non_null_values,
             quality.schema_drift,
         ),
         checks.volume_anomaly(volume_metrics(outcome), history, quality.volume),

@@ -117,7 +117,11 @@ class BronzeStore:
         return metadata
 
     def ingest(
-        self, intake_file: IntakeFile, source: str, dataset: str, ingestion_date: dt.date,
+        self,
+        intake_file: IntakeFile,
+        source: str,
+        dataset: str,
+        ingestion_date: dt.date,
         now: dt.datetime | None = None,
     ) -> BronzeFile | None:
         """Copy one intake file into bronze unless that identity is already there (then None).

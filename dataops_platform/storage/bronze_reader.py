@@ -45,9 +45,13 @@ class ReadReport:
 
     def add(self, other: ReadReport) -> ReadReport:
         """This report and another one's files (read for another ingestion date) together."""
-        return ReadReport(self.files + other.files, self.empty_files + other.empty_files,
-                          {**self.rejected_files, **other.rejected_files}, {**self.extra_columns, **other.extra_columns},
-                          {**self.missing_columns, **other.missing_columns})
+        return ReadReport(
+            self.files + other.files,
+            self.empty_files + other.empty_files,
+            {**self.rejected_files, **other.rejected_files},
+            {**self.extra_columns, **other.extra_columns},
+            {**self.missing_columns, **other.missing_columns},
+        )
 
     def reject(self, name: str, why: str) -> None:
         log.warning("bronze file %s rejected: %s", name, why)
@@ -82,8 +86,9 @@ def _text_schema(columns: list[str]) -> T.StructType:
 
 def _to_declared(df: DataFrame, sources: dict[str, str], declared: list[str]) -> DataFrame:
     """Declared columns from their `sources` columns (null when absent), then the lineage columns."""
-    columns = [F.col(f"`{sources[c]}`").alias(c) if c in sources else F.lit(None).cast("string").alias(c)
-               for c in declared]
+    columns = [
+        F.col(f"`{sources[c]}`").alias(c) if c in sources else F.lit(None).cast("string").alias(c) for c in declared
+    ]
     return df.select(
         *columns,
         F.col(CORRUPT),
@@ -96,8 +101,13 @@ def _read_csv(spark: SparkSession, files: list[str], header: list[str], declared
     """Fields by position (`_c<i>`), so no header name can clash with another or with ours."""
     positions = [f"_c{i}" for i in range(len(header))]
     df = spark.read.csv(
-        files, schema=_text_schema(positions), header=True, mode="PERMISSIVE", columnNameOfCorruptRecord=CORRUPT,
-        multiLine=False, enforceSchema=True,
+        files,
+        schema=_text_schema(positions),
+        header=True,
+        mode="PERMISSIVE",
+        columnNameOfCorruptRecord=CORRUPT,
+        multiLine=False,
+        enforceSchema=True,
     )
     df = df.select("*", F.col("_metadata.file_name").alias("_bronze_file"))
     return _to_declared(df, {c: f"_c{i}" for i, c in enumerate(header) if c in declared}, declared)

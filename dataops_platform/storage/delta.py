@@ -67,8 +67,9 @@ def with_commit_retries(operation: Callable[[], T], attempts: int = COMMIT_ATTEM
 def _create_if_missing(uri: str, schema: pa.Schema, partition_by: list[str], storage_options: StorageOptions) -> None:
     """Create an empty table first, so concurrent first writes become ordinary conflicting commits."""
     if not table_exists(uri, storage_options):
-        DeltaTable.create(uri, schema=schema, partition_by=partition_by or None, mode="ignore",
-                          storage_options=storage_options)
+        DeltaTable.create(
+            uri, schema=schema, partition_by=partition_by or None, mode="ignore", storage_options=storage_options
+        )
 
 
 def read_table(spark: SparkSession, uri: str, storage_options: StorageOptions = None) -> DataFrame:
@@ -141,8 +142,14 @@ def replace_where(
 
     def replace() -> WriteResult:
         _create_if_missing(uri, data.schema, partition_by, storage_options)
-        write_deltalake(uri, data, mode="overwrite", predicate=predicate, partition_by=partition_by or None,
-                        storage_options=storage_options)
+        write_deltalake(
+            uri,
+            data,
+            mode="overwrite",
+            predicate=predicate,
+            partition_by=partition_by or None,
+            storage_options=storage_options,
+        )
         return WriteResult(DeltaTable(uri, storage_options=storage_options).version(), data.num_rows, {})
 
     return with_commit_retries(replace)

@@ -55,8 +55,10 @@ class _Scan:
             self.decoder.decode(chunk, final)
         except UnicodeDecodeError as exc:
             bad = chunk[exc.start : exc.start + 1] if exc.start < len(chunk) else b"(end of file)"
-            return (f"not valid UTF-8: byte {bad!r} at {self.where(chunk, max(exc.start, 0))} "
-                    "(Latin-1 or Windows-1252?); re-export the file as UTF-8")
+            return (
+                f"not valid UTF-8: byte {bad!r} at {self.where(chunk, max(exc.start, 0))} "
+                "(Latin-1 or Windows-1252?); re-export the file as UTF-8"
+            )
         bare = BARE_CR.search(chunk) if b"\r" in chunk else None
         if bare and not (final and bare.start() == len(chunk) - 1):
             return f"bare CR line break at {self.where(chunk, bare.start())}: use LF or CRLF line endings"

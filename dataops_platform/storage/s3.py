@@ -36,8 +36,12 @@ UNANSWERED = (EndpointError, HTTPClientError, RetriesExceededError)  # refused, 
 @functools.lru_cache(maxsize=16)
 def aws_client(service: str, endpoint_url: str | None = None, region: str | None = None):
     """A shared, thread-safe boto3 client; None arguments fall back to boto3's own AWS_* lookup."""
-    config = Config(retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS}, connect_timeout=CONNECT_TIMEOUT,
-                    read_timeout=READ_TIMEOUT, max_pool_connections=16)
+    config = Config(
+        retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+        max_pool_connections=16,
+    )
     return boto3.session.Session().client(service, endpoint_url=endpoint_url, region_name=region, config=config)
 
 

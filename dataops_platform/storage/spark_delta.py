@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from dataops_platform.storage.tables import Written
 from dataops_platform.storage.delta import merge_condition, newer_and_changed
+from dataops_platform.storage.tables import Written
 
 # operationMetrics keys per Delta operation: (rows handed to the write, inserted, updated)
 _METRICS = {
@@ -55,7 +55,8 @@ class SparkDeltaTables:
             return self._create(uri, df, partition_by)
         before = self._version(uri)
         (
-            self._table(uri).alias("t")
+            self._table(uri)
+            .alias("t")
             .merge(df.alias("s"), merge_condition(keys))
             .whenMatchedUpdateAll(condition=newer_and_changed(version_column, content_column))
             .whenNotMatchedInsertAll()
@@ -93,9 +94,11 @@ class SparkDeltaTables:
         return self._version(uri)
 
     def null_counts(self, uri: str, columns: list[str]) -> tuple[int, dict[str, int]]:
-        figures = self.read(self.spark, uri).agg(
-            F.count(F.lit(1)).alias("__rows"), *[F.count(F.when(F.col(c).isNull(), 1)).alias(c) for c in columns]
-        ).first()
+        figures = (
+            self.read(self.spark, uri)
+            .agg(F.count(F.lit(1)).alias("__rows"), *[F.count(F.when(F.col(c).isNull(), 1)).alias(c) for c in columns])
+            .first()
+        )
         return int(figures["__rows"]), {c: int(figures[c]) for c in columns}
 
     def key_counts(self, uri: str, keys: list[str]) -> tuple[int, int]:

@@ -33,7 +33,6 @@ def rows_for_ingestion_date(uri: str, day: dt.date, storage_options=None) -> int
     return _columns(uri, ["_ingestion_date"], storage_options, filters=[("_ingestion_date", "=", day)]).num_rows
 
 
-
 def size_bytes(uri: str, storage_options=None) -> int:
     """Bytes of the data files in the current table version."""
     actions = pa.table(DeltaTable(uri, storage_options=storage_options).get_add_actions(flatten=True))

@@ -13,8 +13,7 @@ from typing import Protocol
 
 from pyspark.sql import DataFrame, SparkSession
 
-from dataops_platform.storage import table_stats
-from dataops_platform.storage import delta
+from dataops_platform.storage import delta, table_stats
 
 
 @dataclass(frozen=True)
@@ -30,8 +29,15 @@ class Written:
 class Tables(Protocol):
     def exists(self, uri: str) -> bool: ...
     def read(self, spark: SparkSession, uri: str) -> DataFrame: ...
-    def merge_latest(self, uri: str, df: DataFrame, keys: list[str], version_column: str, content_column: str,
-                     partition_by: list[str]) -> Written: ...
+    def merge_latest(
+        self,
+        uri: str,
+        df: DataFrame,
+        keys: list[str],
+        version_column: str,
+        content_column: str,
+        partition_by: list[str],
+    ) -> Written: ...
     def replace_where(self, uri: str, df: DataFrame, predicate: str, partition_by: list[str]) -> Written: ...
     def row_count(self, uri: str) -> int: ...
     def size_bytes(self, uri: str) -> int: ...
@@ -57,8 +63,12 @@ class DeltaRsTables:
         data = df.toArrow()
         result = delta.merge_latest(uri, data, keys, version_column, content_column, partition_by, self.storage_options)
         metrics = result.metrics
-        return Written(result.version, data.num_rows, int(metrics.get("num_target_rows_inserted", 0)),
-                       int(metrics.get("num_target_rows_updated", 0)))
+        return Written(
+            result.version,
+            data.num_rows,
+            int(metrics.get("num_target_rows_inserted", 0)),
+            int(metrics.get("num_target_rows_updated", 0)),
+        )
 
     def replace_where(self, uri, df, predicate, partition_by) -> Written:
         data = df.toArrow()

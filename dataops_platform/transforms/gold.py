@@ -13,7 +13,9 @@ RECENT_DAYS = 30
 UNKNOWN_REGION = "unknown"
 
 
-def health_score(total_spend: Column, transaction_count: Column, days_since_last: Column, open_tickets: Column) -> Column:
+def health_score(
+    total_spend: Column, transaction_count: Column, days_since_last: Column, open_tickets: Column
+) -> Column:
     """Customer health, first matching rule wins: 100 if spend > 1000; 80 if > 500; 60 if more
     than 5 transactions; 40 if a transaction in the last 30 days; 20 if more than 3 open
     tickets; else 30."""
@@ -89,9 +91,9 @@ def customer_360(
         "last_web_activity",
         F.col("support_ticket_count").cast("long"),
         F.col("open_ticket_count").cast("long"),
-        health_score(
-            F.col("total_spend"), F.col("transaction_count"), days_since_last, F.col("open_ticket_count")
-        ).cast("int").alias("health_score"),
+        health_score(F.col("total_spend"), F.col("transaction_count"), days_since_last, F.col("open_ticket_count"))
+        .cast("int")
+        .alias("health_score"),
         F.lit(as_of).alias("as_of_date"),
     )
 
@@ -110,7 +112,9 @@ def daily_revenue(transactions: DataFrame, customers: DataFrame, day: dt.date) -
             F.sum("amount").cast("decimal(28,2)").alias("revenue"),
             F.countDistinct("customer_id").cast("long").alias("distinct_customers"),
         )
-        .select(F.lit(day).alias("revenue_date"), "region", "channel", "transaction_count", "revenue", "distinct_customers")
+        .select(
+            F.lit(day).alias("revenue_date"), "region", "channel", "transaction_count", "revenue", "distinct_customers"
+        )
     )
 
 
@@ -128,10 +132,15 @@ def spend_reconciliation(output: DataFrame, transactions: DataFrame, days: list[
     """customer_360 total spend per as-of date vs. completed silver amounts up to that date of
     the customers in that date's output."""
     completed = transactions.filter(F.col("status") == SPEND_STATUS).select(
-        "customer_id", "amount", F.to_date("transaction_ts").alias("_day"))
+        "customer_id", "amount", F.to_date("transaction_ts").alias("_day")
+    )
     customers = output.select("customer_id", F.col("as_of_date").alias("_date"))
-    expected = (completed.join(customers, "customer_id").filter(F.col("_day") <= F.col("_date"))
-                .groupBy("_date").agg(F.sum("amount").alias("_total")))
+    expected = (
+        completed.join(customers, "customer_id")
+        .filter(F.col("_day") <= F.col("_date"))
+        .groupBy("_date")
+        .agg(F.sum("amount").alias("_total"))
+    )
     actual = output.groupBy(F.col("as_of_date").alias("_date")).agg(F.sum("total_spend").alias("_total"))
     return _totals_by_date("total_spend", expected, actual, days)
 
@@ -139,7 +148,10 @@ def spend_reconciliation(output: DataFrame, transactions: DataFrame, days: list[
 def revenue_reconciliation(output: DataFrame, transactions: DataFrame, days: list[dt.date]) -> Totals:
     """daily_revenue revenue per day vs. completed silver amounts of that day."""
     day = F.to_date("transaction_ts")
-    expected = (transactions.filter(day.isin(days) & (F.col("status") == SPEND_STATUS))
-                .groupBy(day.alias("_date")).agg(F.sum("amount").alias("_total")))
+    expected = (
+        transactions.filter(day.isin(days) & (F.col("status") == SPEND_STATUS))
+        .groupBy(day.alias("_date"))
+        .agg(F.sum("amount").alias("_total"))
+    )
     actual = output.groupBy(F.col("revenue_date").alias("_date")).agg(F.sum("revenue").alias("_total"))
     return _totals_by_date("revenue", expected, actual, days)

@@ -162,4 +162,5 @@ def rank_versions(valid: DataFrame, spec: SilverSpec) -> DataFrame:
     or not (an older version the batch supersedes)."""
     window = Window.partitionBy(*spec.primary_key).orderBy(F.col(RECORD_VERSION).desc())
     return valid.withColumn(KEPT, F.row_number().over(window) == 1).withColumn(
-        COPY_OF_KEPT, F.col(ROW_HASH) == F.first(ROW_HASH).over(window))
+        COPY_OF_KEPT, F.col(ROW_HASH) == F.first(ROW_HASH).over(window)
+    )

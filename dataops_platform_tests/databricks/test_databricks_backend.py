@@ -12,13 +12,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from dataops_platform.orchestration import databricks_task
-from dataops_platform.settings import DatabricksSettings
-from dataops_platform.job import run as job_run
 from dataops_platform.definitions import build_definitions
+from dataops_platform.job import run as job_run
+from dataops_platform.orchestration import databricks_task
+from dataops_platform.settings import DatabricksSettings, Settings
 from dataops_platform.storage.spark_delta import SparkDeltaTables, written_from_commit
 from dataops_platform.storage.tables import Written
-from dataops_platform.settings import Settings
 from dataops_platform_tests.databricks.test_databricks_workspace_fake import requires_compute_hook
 
 
@@ -38,10 +37,12 @@ def test_switching_the_engine_changes_no_asset_check_or_code_version(tmp_path):
     base = dict(intake_root=str(tmp_path / "intake"), lake_root=str(tmp_path / "lake"))
     local = graph(Settings(**base))
     assert local.pop("engine") == "local"
-    for engine, databricks in (("databricks", DatabricksSettings()),
-                               ("databricks", DatabricksSettings(client="serverless")),
-                               ("databricks", DatabricksSettings(existing_cluster_id="0101-123456-abcdef")),
-                               ("subprocess", DatabricksSettings())):
+    for engine, databricks in (
+        ("databricks", DatabricksSettings()),
+        ("databricks", DatabricksSettings(client="serverless")),
+        ("databricks", DatabricksSettings(existing_cluster_id="0101-123456-abcdef")),
+        ("subprocess", DatabricksSettings()),
+    ):
         other = graph(Settings(**base, engine=engine, databricks=databricks))
         assert other.pop("engine") == engine
         assert other == local
@@ -63,12 +64,15 @@ def test_settings_read_the_environment(monkeypatch):
     assert settings.databricks.cluster["num_workers"] == 4
 
 
-@pytest.mark.parametrize(("variable", "value", "message"), [
-    ("DATAOPS_ENGINE", "spark", "DATAOPS_ENGINE must be one of"),
-    ("DATAOPS_DATABRICKS_CLIENT", "jobs", "DATAOPS_DATABRICKS_CLIENT must be one of"),
-    ("DATAOPS_DATABRICKS_CLUSTER", "{not json", "DATAOPS_DATABRICKS_CLUSTER must be a JSON object"),
-    ("DATAOPS_DATABRICKS_TABLES", "parquet", "DATAOPS_DATABRICKS_TABLES must be one of"),
-])
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("DATAOPS_ENGINE", "spark", "DATAOPS_ENGINE must be one of"),
+        ("DATAOPS_DATABRICKS_CLIENT", "jobs", "DATAOPS_DATABRICKS_CLIENT must be one of"),
+        ("DATAOPS_DATABRICKS_CLUSTER", "{not json", "DATAOPS_DATABRICKS_CLUSTER must be a JSON object"),
+        ("DATAOPS_DATABRICKS_TABLES", "parquet", "DATAOPS_DATABRICKS_TABLES must be one of"),
+    ],
+)
 def test_bad_settings_name_the_variable(monkeypatch, variable, value, message):
     monkeypatch.setenv("DATAOPS_ENGINE", "databricks")
     monkeypatch.setenv(variable, value)
@@ -100,21 +104,34 @@ def test_serverless_task_uses_an_environment():
 
 def test_job_reads_the_partition_range_and_types_the_metadata():
     pipes = SimpleNamespace(partition_key_range={"start": "2026-02-27", "end": "2026-03-02"})
-    assert job_run.partition_dates(pipes) == [dt.date(2026, 2, 27), dt.date(2026, 2, 28), dt.date(2026, 3, 1),
-                                              dt.date(2026, 3, 2)]
+    assert job_run.partition_dates(pipes) == [
+        dt.date(2026, 2, 27),
+        dt.date(2026, 2, 28),
+        dt.date(2026, 3, 1),
+        dt.date(2026, 3, 2),
+    ]
     typed = job_run.pipes_metadata({"n": 3, "f": 0.5, "s": "x", "j": {"a": [1]}, "l": [1], "b": True, "z": None})
     assert {k: v["type"] for k, v in typed.items()} == {
-        "n": "int", "f": "float", "s": "text", "j": "json", "l": "json", "b": "bool", "z": "null"}
+        "n": "int",
+        "f": "float",
+        "s": "text",
+        "j": "json",
+        "l": "json",
+        "b": "bool",
+        "z": "null",
+    }
 
 
 def test_entrypoint_outside_dagster_says_so():
-    done = subprocess.run([sys.executable, "-m", "dataops_platform.job.entrypoint"], capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "dataops_platform.job.entrypoint"], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode != 0
     assert "no Dagster Pipes context" in done.stderr
 
 
 # --- SparkDeltaTables ----------------------------------------------------------------------
+
 
 class ParquetTables(SparkDeltaTables):
     """The read-side figures on plain Parquet (the same Spark code as on Delta)."""
@@ -144,11 +161,13 @@ class Recorder:
         def call(*args, **kwargs):
             self.calls.append((name, args, kwargs))
             if name == "execute" and self.merge_commits:
-                self.commits.append(("MERGE", {"numSourceRows": "5", "numTargetRowsInserted": "2",
-                                               "numTargetRowsUpdated": "1"}))
+                self.commits.append(
+                    ("MERGE", {"numSourceRows": "5", "numTargetRowsInserted": "2", "numTargetRowsUpdated": "1"})
+                )
             if name == "save":
                 self.commits.append(("WRITE", {"numOutputRows": "4"}))
             return self
+
         return call
 
     def detail(self):
@@ -157,8 +176,9 @@ class Recorder:
     def history(self, limit):
         version = len(self.commits) - 1
         operation, metrics = self.commits[-1]
-        return self.spark.createDataFrame([(version, operation, metrics)],
-                                          "version long, operation string, operationMetrics map<string,string>")
+        return self.spark.createDataFrame(
+            [(version, operation, metrics)], "version long, operation string, operationMetrics map<string,string>"
+        )
 
 
 @pytest.fixture
@@ -185,8 +205,12 @@ def test_spark_merge_has_merge_latest_semantics(delta_stand_in):
 def test_spark_replace_where_overwrites_only_the_predicate(delta_stand_in):
     written = delta_stand_in.tables.replace_where("/lake/q", delta_stand_in.frame, "_ingestion_date = '2026-01-02'", [])
     calls = [(name, args) for name, args, _ in delta_stand_in.recorder.calls]
-    assert calls == [("format", ("delta",)), ("mode", ("overwrite",)),
-                     ("option", ("replaceWhere", "_ingestion_date = '2026-01-02'")), ("save", ("/lake/q",))]
+    assert calls == [
+        ("format", ("delta",)),
+        ("mode", ("overwrite",)),
+        ("option", ("replaceWhere", "_ingestion_date = '2026-01-02'")),
+        ("save", ("/lake/q",)),
+    ]
     assert written == Written(version=1, source_rows=4, inserted=4)
 
 
@@ -214,9 +238,15 @@ def test_deploy_uploads_to_a_volume_dbfs_or_a_workspace_folder():
     def api(name):
         return lambda path, content, **kwargs: calls.append((name, path, kwargs.get("overwrite")))
 
-    workspace = SimpleNamespace(files=SimpleNamespace(upload=api("files")), dbfs=SimpleNamespace(upload=api("dbfs")),
-                                workspace=SimpleNamespace(upload=api("workspace"), mkdirs=lambda path: None))
+    workspace = SimpleNamespace(
+        files=SimpleNamespace(upload=api("files")),
+        dbfs=SimpleNamespace(upload=api("dbfs")),
+        workspace=SimpleNamespace(upload=api("workspace"), mkdirs=lambda path: None),
+    )
     for path in ("/Volumes/main/dataops/artifacts/a.whl", "dbfs:/dataops/a.whl", "/Workspace/Shared/dataops/a.whl"):
         cli_databricks.upload(workspace, path, b"wheel")
-    assert calls == [("files", "/Volumes/main/dataops/artifacts/a.whl", True), ("dbfs", "/dataops/a.whl", True),
-                     ("workspace", "/Workspace/Shared/dataops/a.whl", True)]
+    assert calls == [
+        ("files", "/Volumes/main/dataops/artifacts/a.whl", True),
+        ("dbfs", "/dataops/a.whl", True),
+        ("workspace", "/Workspace/Shared/dataops/a.whl", True),
+    ]

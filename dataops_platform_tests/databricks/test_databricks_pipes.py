@@ -30,10 +30,9 @@ import pytest
 
 from dataops_platform import demo_data
 from dataops_platform.cli import databricks as cli_databricks
-from dataops_platform.orchestration.resources.compute import ComputeResource, compute_resource
-from dataops_platform.settings import DatabricksSettings
 from dataops_platform.definitions import build_definitions
-from dataops_platform.settings import Settings
+from dataops_platform.orchestration.resources.compute import ComputeResource, compute_resource
+from dataops_platform.settings import DatabricksSettings, Settings
 from dataops_platform_tests.databricks.test_databricks_workspace_fake import FakeWorkspace, requires_compute_hook
 
 pytestmark = requires_compute_hook
@@ -54,12 +53,18 @@ JOB_ENV = {
 def materialize(defs: dg.Definitions, keys: list[str], instance, **resources) -> dg.ExecuteInJobResult:
     wanted = {dg.AssetKey.from_user_string(k) for k in keys}
     assets = [a for a in defs.assets if isinstance(a, dg.AssetsDefinition) and wanted & set(a.keys)]
-    return dg.materialize(assets, partition_key=DAY.isoformat(), instance=instance, raise_on_error=False,
-                          resources={**defs.resources, **resources})
+    return dg.materialize(
+        assets,
+        partition_key=DAY.isoformat(),
+        instance=instance,
+        raise_on_error=False,
+        resources={**defs.resources, **resources},
+    )
 
 
 def normalized(metadata) -> dict:
     """Metadata values as stored, JSON-normalized, with timings and file sizes masked."""
+
     def mask(value):
         if isinstance(value, dict):
             return {k: "<physical>" if k in PHYSICAL else mask(v) for k, v in value.items()}
@@ -78,14 +83,17 @@ def reported(result: dg.ExecuteInJobResult) -> SimpleNamespace:
     }
     checks = {
         f"{e.asset_key.to_user_string()}:{e.check_name}": {
-            "passed": e.passed, "severity": e.severity.value, "metadata": normalized(e.metadata)
+            "passed": e.passed,
+            "severity": e.severity.value,
+            "metadata": normalized(e.metadata),
         }
         for e in result.get_asset_check_evaluations()
     }
     every = [*materializations.values(), *(c["metadata"] for c in checks.values())]
     databricks_runs = {tuple(m.pop(k, None) for k in DATABRICKS_KEYS) for m in every}
-    return SimpleNamespace(materializations=materializations, checks=checks, run_id=result.run_id,
-                           databricks_runs=databricks_runs)
+    return SimpleNamespace(
+        materializations=materializations, checks=checks, run_id=result.run_id, databricks_runs=databricks_runs
+    )
 
 
 def checks_of(run: SimpleNamespace, asset: str) -> dict:
@@ -147,13 +155,17 @@ def artifacts(lakes):
 
 def on_stand_in(lakes, artifacts, name: str, asset: str, copy: tuple[str, ...], **databricks) -> SimpleNamespace:
     settings = lakes.lake(name, copy)
-    databricks = DatabricksSettings(artifacts_path=artifacts.path, lake_root=settings.lake_root, tables="delta_rs",
-                                    poll_interval_seconds=0.2, **databricks)
+    databricks = DatabricksSettings(
+        artifacts_path=artifacts.path,
+        lake_root=settings.lake_root,
+        tables="delta_rs",
+        poll_interval_seconds=0.2,
+        **databricks,
+    )
     settings = dataclasses.replace(settings, engine="databricks", databricks=databricks)
     workspace = FakeWorkspace(lakes.root / f"{name}-workspace")
     with dg.instance_for_test() as instance:
-        result = materialize(build_definitions(settings), [asset], instance,
-                             compute=stand_in(workspace, settings))
+        result = materialize(build_definitions(settings), [asset], instance, compute=stand_in(workspace, settings))
         assert result.success, workspace.driver_logs()
         run = reported(result)
         run.logs = [e.user_message for e in instance.all_logs(run.run_id)]
@@ -194,13 +206,22 @@ def test_serverless_run_reports_what_the_local_engine_reports(lakes, artifacts, 
     [task] = submitted["tasks"]
     assert task["spark_python_task"]["python_file"] == f"{artifacts.path}/dataops_entrypoint.py"
     parameters = task["spark_python_task"]["parameters"]
-    assert parameters[:4] == ["--wheel", f"{artifacts.path}/dataops_platform-0.1.0-py3-none-any.whl", "--pipes-io",
-                              "volumes"]
+    assert parameters[:4] == [
+        "--wheel",
+        f"{artifacts.path}/dataops_platform-0.1.0-py3-none-any.whl",
+        "--pipes-io",
+        "volumes",
+    ]
     assert parameters[4::2] == ["--dagster-pipes-context", "--dagster-pipes-messages"]
     assert task["environment_key"] == "dataops" and "new_cluster" not in task and "libraries" not in task
     [environment] = submitted["environments"]
     assert [d.split("<")[0].split(">")[0] for d in environment["spec"]["dependencies"]] == [
-        "dagster-pipes", "deltalake", "pandera", "pydantic", "pyyaml"]
+        "dagster-pipes",
+        "deltalake",
+        "pandera",
+        "pydantic",
+        "pyyaml",
+    ]
     assert submitted["run_name"] == f"dataops {GOLD} {DAY}..{DAY}"
     # the job imported the package from the deployed wheel, not from this checkout, and its logs reached Dagster
     assert any(m.startswith("dataops_platform 0.1.0 from ") and "dataops_wheel_" in m for m in serverless.logs)
@@ -208,5 +229,7 @@ def test_serverless_run_reports_what_the_local_engine_reports(lakes, artifacts, 
 
 
 def test_deploy_uploads_the_wheel_and_the_entrypoint(artifacts):
-    assert artifacts.uploaded == [f"{artifacts.path}/dataops_entrypoint.py",
-                                  f"{artifacts.path}/dataops_platform-0.1.0-py3-none-any.whl"]
+    assert artifacts.uploaded == [
+        f"{artifacts.path}/dataops_entrypoint.py",
+        f"{artifacts.path}/dataops_platform-0.1.0-py3-none-any.whl",
+    ]

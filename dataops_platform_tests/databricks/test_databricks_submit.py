@@ -12,10 +12,9 @@ import pytest
 from dagster._core.pipes import utils as pipes_utils
 from dagster_databricks.pipes import PipesDbfsContextInjector, PipesDbfsMessageReader
 
-from dataops_platform.settings import DatabricksSettings
-from dataops_platform.job.pipes_io import DBFS_FUSE_ROOT_ENV, DbfsContextLoader, DbfsMessageWriter
 from dataops_platform.definitions import build_definitions
-from dataops_platform.settings import Settings
+from dataops_platform.job.pipes_io import DBFS_FUSE_ROOT_ENV, DbfsContextLoader, DbfsMessageWriter
+from dataops_platform.settings import DatabricksSettings, Settings
 from dataops_platform_tests.databricks.test_databricks_pipes import stand_in
 from dataops_platform_tests.databricks.test_databricks_workspace_fake import FakeWorkspace, requires_compute_hook
 
@@ -35,10 +34,12 @@ def no_wait_for_late_messages(monkeypatch):
 def silver(tmp_path_factory):
     """silver/customers and the other resources (the engine only changes `compute`)."""
     root = tmp_path_factory.mktemp("submit")
-    defs = build_definitions(Settings(intake_root=str(root / "intake"), lake_root=str(root / "lake"),
-                                      partitions_start="2026-11-01"))
-    assets = [a for a in defs.assets if isinstance(a, dg.AssetsDefinition)
-              and dg.AssetKey(["silver", "customers"]) in a.keys]
+    defs = build_definitions(
+        Settings(intake_root=str(root / "intake"), lake_root=str(root / "lake"), partitions_start="2026-11-01")
+    )
+    assets = [
+        a for a in defs.assets if isinstance(a, dg.AssetsDefinition) and dg.AssetKey(["silver", "customers"]) in a.keys
+    ]
     return assets, defs.resources
 
 
@@ -46,14 +47,23 @@ def silver(tmp_path_factory):
 def submit(tmp_path, silver):
     def run(scenario: str, **databricks) -> tuple[dg.ExecuteInJobResult, FakeWorkspace, list[str]]:
         """Materialize silver/customers with DATAOPS_ENGINE=databricks on the stand-in workspace."""
-        settings = Settings(intake_root=str(tmp_path / "intake"), lake_root=str(tmp_path / "lake"), engine="databricks",
-                            databricks=DatabricksSettings(poll_interval_seconds=0.05, **databricks))
+        settings = Settings(
+            intake_root=str(tmp_path / "intake"),
+            lake_root=str(tmp_path / "lake"),
+            engine="databricks",
+            databricks=DatabricksSettings(poll_interval_seconds=0.05, **databricks),
+        )
         settings.validate()
         workspace = FakeWorkspace(tmp_path / "workspace", scenario)
         assets, resources = silver
         with dg.instance_for_test() as instance:
-            result = dg.materialize(assets, partition_key=DAY, instance=instance, raise_on_error=False,
-                                    resources={**resources, "compute": stand_in(workspace, settings)})
+            result = dg.materialize(
+                assets,
+                partition_key=DAY,
+                instance=instance,
+                raise_on_error=False,
+                resources={**resources, "compute": stand_in(workspace, settings)},
+            )
             messages = [e.message for e in instance.all_logs(result.run_id)]
         return result, workspace, messages
 
@@ -82,16 +92,29 @@ def test_an_interrupted_dagster_run_cancels_the_databricks_run(submit):
 
 @requires_compute_hook
 def test_new_cluster_task_carries_spec_libraries_and_pipes_env(submit):
-    cluster = {"spark_version": "17.3.x-scala2.13", "node_type_id": "m5d.large", "num_workers": 2,
-               "custom_tags": {"team": "data"}}
-    _, workspace, _ = submit("failure", cluster=cluster, libraries=("dagster-pipes==1.13.27",),
-                             artifacts_path="/Workspace/Shared/dataops", timeout_seconds=3600)
+    cluster = {
+        "spark_version": "17.3.x-scala2.13",
+        "node_type_id": "m5d.large",
+        "num_workers": 2,
+        "custom_tags": {"team": "data"},
+    }
+    _, workspace, _ = submit(
+        "failure",
+        cluster=cluster,
+        libraries=("dagster-pipes==1.13.27",),
+        artifacts_path="/Workspace/Shared/dataops",
+        timeout_seconds=3600,
+    )
     [submitted] = workspace.jobs.submitted
     [task] = submitted["tasks"]
     assert task["spark_python_task"] == {
         "python_file": "/Workspace/Shared/dataops/dataops_entrypoint.py",
-        "parameters": ["--wheel", "/Workspace/Shared/dataops/dataops_platform-0.1.0-py3-none-any.whl",
-                       "--pipes-io", "dbfs"],
+        "parameters": [
+            "--wheel",
+            "/Workspace/Shared/dataops/dataops_platform-0.1.0-py3-none-any.whl",
+            "--pipes-io",
+            "dbfs",
+        ],
     }
     env = task["new_cluster"].pop("spark_env_vars")
     assert task["new_cluster"] == cluster

@@ -48,7 +48,7 @@ class FakeApi:
     def do(self, method, path, query=None, body=None, headers=None, data=None, raw=False, **_):
         if path.startswith("/api/2.0/dbfs/"):
             return self._dbfs(path.rsplit("/", 1)[1], {**(query or {}), **(body or {})})
-        kind, target = path[len("/api/2.0/fs/"):].split("/", 1)
+        kind, target = path[len("/api/2.0/fs/") :].split("/", 1)
         return self._files(method, kind, Path("/" + unquote(target)), data)
 
     def _dbfs(self, operation: str, args: dict) -> dict:
@@ -144,8 +144,11 @@ class FakeWorkspace:
     def run_task(self, task: dict) -> subprocess.Popen:
         """Start the task's Python file like a cluster driver would."""
         python = task["spark_python_task"]
-        env = {**os.environ, **task.get("new_cluster", {}).get("spark_env_vars", {}),
-               DBFS_FUSE_ROOT_ENV: str(self.api_client.dbfs_root)}
+        env = {
+            **os.environ,
+            **task.get("new_cluster", {}).get("spark_env_vars", {}),
+            DBFS_FUSE_ROOT_ENV: str(self.api_client.dbfs_root),
+        }
         log = open(self.root / f"driver-{len(self.jobs.processes)}.log", "w")  # noqa: SIM115 (closed with the process)
         command = [sys.executable, python["python_file"], *python.get("parameters", [])]
         return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -39,5 +39,11 @@ def new_project(tmp_path: Path, monkeypatch) -> tuple[Path, str]:
 def dg(root: Path, *args: str) -> subprocess.CompletedProcess:
     """The `dg` command of this environment, run in the project."""
     dg_bin = Path(sys.executable).with_name("dg")
-    return subprocess.run([str(dg_bin), *args], cwd=root, capture_output=True, text=True, timeout=300,
-                          env={**__import__("os").environ, "COLUMNS": "200"})
+    return subprocess.run(
+        [str(dg_bin), *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**__import__("os").environ, "COLUMNS": "200"},
+    )

@@ -64,12 +64,21 @@ COPY = VALID.replace("name: transactions", "name: payments").replace("prefix: pa
         (("event_time: transaction_ts", "event_time: when"), "event_time", "['when'] not in schema"),
         (('owners: ["team:payments-data"]', "owners: [nobody]"), "owners", "emails or 'team:<name>'"),
         (("prefix: pay/", "prefix: ../etc/"), "intake.prefix", "no '..'"),
-        (("schema: dataops_platform.defs.transactions.schema:Transactions",
-          "schema: dataops_platform.defs.nowhere:Nothing"), "schema", "cannot import"),
+        (
+            (
+                "schema: dataops_platform.defs.transactions.schema:Transactions",
+                "schema: dataops_platform.defs.nowhere:Nothing",
+            ),
+            "schema",
+            "cannot import",
+        ),
         (("critical_columns: [", "critical_colums: ["), "critical_colums", "Extra inputs are not permitted"),
         (("  primary_key: [transaction_id]\n", ""), "primary_key", "Field required"),
-        (("customer_id: {dataset: customers", "customer_id: {dataset: clients"), "references.customer_id",
-         "clients.customer_id is not a declared dataset column"),
+        (
+            ("customer_id: {dataset: customers", "customer_id: {dataset: clients"),
+            "references.customer_id",
+            "clients.customer_id is not a declared dataset column",
+        ),
     ],
 )
 def test_a_malformed_dataset_fails_loading_naming_its_file_and_field(tmp_path, monkeypatch, change, field, message):
@@ -96,8 +105,15 @@ def test_dg_checks_and_lists_the_package_defs():
     assert checked.returncode == 0, checked.stdout + checked.stderr
     listed = run_dg(repo, "list", "defs", "--json")
     assert listed.returncode == 0, listed.stderr
-    for key in ("intake/customers", "bronze/customers", "silver/customers", "quarantine/customers",
-                "gold/customer_360", "gold/daily_revenue", "observability/quality_report"):
+    for key in (
+        "intake/customers",
+        "bronze/customers",
+        "silver/customers",
+        "quarantine/customers",
+        "gold/customer_360",
+        "gold/daily_revenue",
+        "observability/quality_report",
+    ):
         assert f'"{key}"' in listed.stdout, key
     components = run_dg(repo, "list", "components")
     assert "dataops_platform.components.Dataset" in components.stdout
@@ -172,7 +188,12 @@ def test_a_scaffolded_dataset_runs_end_to_end(tmp_path, monkeypatch, spark):
 
     defs = build_definitions(Settings(intake_root=str(intake), lake_root=str(lake), extra_projects=(root,)))
     keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
-    assert {"intake/loyalty_points", "bronze/loyalty_points", "silver/loyalty_points", "quarantine/loyalty_points"} <= keys
+    assert {
+        "intake/loyalty_points",
+        "bronze/loyalty_points",
+        "silver/loyalty_points",
+        "quarantine/loyalty_points",
+    } <= keys
     assert "intake_loyalty_points" in {s.name for s in defs.sensors}
     selection = [a for a in defs.assets if isinstance(a, dg.AssetsDefinition) and "loyalty_points" in str(a.keys)]
     with dg.instance_for_test() as instance:
@@ -182,13 +203,19 @@ def test_a_scaffolded_dataset_runs_end_to_end(tmp_path, monkeypatch, spark):
     assert [(r["entry_id"], r["points"]) for r in silver] == [("L1", 10)]
     quarantine = DeltaTable(str(lake / "quarantine" / "loyalty_points")).to_pyarrow_table().to_pylist()
     assert [(r["entry_id"], r["_reasons"]) for r in quarantine] == [
-        ("L2", ["points: value '-5' fails greater_than_or_equal_to(min_value=0)"])]
-    bronze = list((lake / "bronze" / "source=rewards_app" / "dataset=loyalty_points" / "ingestion_date=2026/11/15").iterdir())
+        ("L2", ["points: value '-5' fails greater_than_or_equal_to(min_value=0)"])
+    ]
+    bronze = list(
+        (lake / "bronze" / "source=rewards_app" / "dataset=loyalty_points" / "ingestion_date=2026/11/15").iterdir()
+    )
     assert len(bronze) == 2 and any(p.name.endswith("_points.jsonl.metadata.json") for p in bronze)
     # nothing outside the new dataset's folder was touched
     assert {p: p.stat().st_mtime_ns for p in before} == before
-    assert not [p for p in root.rglob("*") if p.is_file() and folder not in p.parents and p not in before
-                and "__pycache__" not in p.parts]
+    assert not [
+        p
+        for p in root.rglob("*")
+        if p.is_file() and folder not in p.parents and p not in before and "__pycache__" not in p.parts
+    ]
 
 
 def test_an_installed_package_without_its_pyproject_still_loads_its_defs(tmp_path, monkeypatch):

@@ -41,10 +41,12 @@ def graph_snapshot(definitions) -> dict:
             "partitioned": node.partitions_def is not None,
             "has_description": bool(node.description),
             "has_code_version": node.code_version is not None,
-            "checks": sorted(f"{c.name} ({'blocking' if graph.get_check_spec(c).blocking else 'warn'})"
-                             for c in node.check_keys),
+            "checks": sorted(
+                f"{c.name} ({'blocking' if graph.get_check_spec(c).blocking else 'warn'})" for c in node.check_keys
+            ),
             "automation": node.automation_condition.get_label() or type(node.automation_condition).__name__
-            if node.automation_condition else None,
+            if node.automation_condition
+            else None,
         }
     repository = definitions.get_repository_def()
     snapshot["__sensors__"] = sorted(f"{s.name} ({s.default_status.value})" for s in repository.sensor_defs)
@@ -77,7 +79,9 @@ def test_every_table_documents_its_columns_and_location(definitions):
     ]
     spend = lineage.deps_by_column["total_spend"]
     assert {(d.asset_key.to_user_string(), d.column_name) for d in spend} == {
-        ("silver/transactions", "amount"), ("silver/transactions", "status")}
+        ("silver/transactions", "amount"),
+        ("silver/transactions", "status"),
+    }
 
 
 def test_importing_the_code_location_starts_no_spark():

@@ -15,14 +15,36 @@ from bench.run import SCENARIOS, main
 pytestmark = pytest.mark.slow
 
 TINY = [
-    "--scales", "1000", "--runs", "1", "--days", "2", "--no-warmup",
-    "--incremental-days", "2", "--incremental-rows-per-day", "300",
-    "--detection-objects", "30,80", "--detection-new", "5",
-    "--declarations", "3",
+    "--scales",
+    "1000",
+    "--runs",
+    "1",
+    "--days",
+    "2",
+    "--no-warmup",
+    "--incremental-days",
+    "2",
+    "--incremental-rows-per-day",
+    "300",
+    "--detection-objects",
+    "30,80",
+    "--detection-new",
+    "5",
+    "--declarations",
+    "3",
 ]
 ROW_KEYS = {"scenario", "scale", "platform", "baseline", "unit", "ratio", "target", "met", "notes"}
-MACHINE_KEYS = {"cpu_model", "cpu_count", "memory_gib", "python", "java", "versions", "git_commit",
-                "load_average_at_start", "load_average_at_end"}
+MACHINE_KEYS = {
+    "cpu_model",
+    "cpu_count",
+    "memory_gib",
+    "python",
+    "java",
+    "versions",
+    "git_commit",
+    "load_average_at_start",
+    "load_average_at_end",
+}
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +96,9 @@ def test_scenario_details(results):
     assert {"30", "80"} <= set(scenarios["detection"]["details"])
     assert len(scenarios["detection"]["rows"]) == 4
     load = scenarios["load_time"]["details"]
-    assert not any(facts["spark_session_started"] or facts["jvm_started"]
-                   for key, facts in load.items() if key.endswith("_datasets"))
+    assert not any(
+        facts["spark_session_started"] or facts["jvm_started"]
+        for key, facts in load.items()
+        if key.endswith("_datasets")
+    )
     assert scenarios["memory"]["details"]["platform"]["completed"]

@@ -15,9 +15,9 @@ import pytest
 from deltalake import DeltaTable
 
 from dataops_platform import demo_data
-from dataops_platform.steps.metadata import STANDARD_KEYS
 from dataops_platform.definitions import build_definitions
 from dataops_platform.settings import Settings
+from dataops_platform.steps.metadata import STANDARD_KEYS
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +28,9 @@ DATASETS = ["customers", "transactions", "web_events", "support_tickets"]
 
 def materializations(result: dg.ExecuteInJobResult) -> dict[str, dict]:
     return {
-        event.materialization.asset_key.to_user_string(): {k: v.value for k, v in event.materialization.metadata.items()}
+        event.materialization.asset_key.to_user_string(): {
+            k: v.value for k, v in event.materialization.metadata.items()
+        }
         for event in result.get_asset_materialization_events()
     }
 
@@ -50,8 +52,9 @@ def platform(tmp_path_factory, spark):
             result = dg.materialize(assets, partition_key=day.isoformat(), resources=defs.resources, instance=instance)
             assert result.success
             runs[day] = materializations(result)
-        yield SimpleNamespace(intake=intake, lake=lake, manifest=manifest, runs=runs, assets=assets, defs=defs,
-                              instance=instance)
+        yield SimpleNamespace(
+            intake=intake, lake=lake, manifest=manifest, runs=runs, assets=assets, defs=defs, instance=instance
+        )
 
 
 def summed(platform, asset: str, field: str) -> int:
@@ -121,7 +124,9 @@ def test_daily_revenue_matches_silver(platform):
     revenue = table(platform.lake, "gold", "daily_revenue")
     transactions = table(platform.lake, "silver", "transactions")
     for day in DAYS:
-        same_day = transactions[(transactions["status"] == "completed") & (transactions["transaction_ts"].dt.date == day)]
+        same_day = transactions[
+            (transactions["status"] == "completed") & (transactions["transaction_ts"].dt.date == day)
+        ]
         assert revenue[revenue["revenue_date"] == day]["revenue"].sum() == same_day["amount"].sum()
 
 
@@ -130,15 +135,20 @@ def _sorted(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 
 def _rerun(platform, day: dt.date) -> dict[str, dict]:
-    result = dg.materialize(platform.assets, partition_key=day.isoformat(), resources=platform.defs.resources,
-                            instance=platform.instance)
+    result = dg.materialize(
+        platform.assets, partition_key=day.isoformat(), resources=platform.defs.resources, instance=platform.instance
+    )
     assert result.success
     return materializations(result)
 
 
 def test_rerunning_a_day_changes_nothing(platform):
-    keys = {"customers": ["customer_id"], "transactions": ["transaction_id"], "web_events": ["event_id"],
-            "support_tickets": ["ticket_id"]}
+    keys = {
+        "customers": ["customer_id"],
+        "transactions": ["transaction_id"],
+        "web_events": ["event_id"],
+        "support_tickets": ["ticket_id"],
+    }
     silver_before = {name: _sorted(table(platform.lake, "silver", name), keys[name]) for name in DATASETS}
     gold_before = _sorted(table(platform.lake, "gold", "customer_360"), ["as_of_date", "customer_id"])
     for day in (DAYS[1], DAYS[-1]):  # an earlier day (replayed after later ones) and the latest day
@@ -146,12 +156,16 @@ def test_rerunning_a_day_changes_nothing(platform):
         for name in DATASETS:
             assert again[f"bronze/{name}"]["files_ingested"] == 0
             assert again[f"silver/{name}"]["rows_inserted"] == 0 and again[f"silver/{name}"]["rows_updated"] == 0
-            pd.testing.assert_frame_equal(silver_before[name], _sorted(table(platform.lake, "silver", name), keys[name]))
+            pd.testing.assert_frame_equal(
+                silver_before[name], _sorted(table(platform.lake, "silver", name), keys[name])
+            )
     # The latest as-of date is rebuilt from unchanged silver: identical scores and figures.
     gold_after = _sorted(table(platform.lake, "gold", "customer_360"), ["as_of_date", "customer_id"])
     last = gold_before["as_of_date"] == DAYS[-1]
-    pd.testing.assert_frame_equal(gold_before[last].reset_index(drop=True),
-                                  gold_after[gold_after["as_of_date"] == DAYS[-1]].reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        gold_before[last].reset_index(drop=True),
+        gold_after[gold_after["as_of_date"] == DAYS[-1]].reset_index(drop=True),
+    )
 
 
 def test_tables_report_the_same_metadata_keys(platform):

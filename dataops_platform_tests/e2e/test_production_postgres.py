@@ -108,10 +108,15 @@ def test_sqlite_stays_the_embedded_default(tmp_path):
 
 def platform_env(s3, tmp_path: Path, monkeypatch) -> Settings:
     """The DATAOPS_* / AWS_* environment of a deployment on the moto buckets; its Settings."""
-    env = {"DATAOPS_INTAKE_ROOT": s3.intake_root, "DATAOPS_LAKE_ROOT": s3.lake_root,
-           "AWS_ENDPOINT_URL_S3": s3.endpoint, "DATAOPS_CACHE_DIR": str(tmp_path / "cache"),
-           "DATAOPS_PARTITIONS_START": (TODAY - dt.timedelta(days=10)).isoformat(),
-           "DATAOPS_ALERTS_FILE": str(tmp_path / "alerts.jsonl"), "DATAOPS_INTAKE_LISTING_SECONDS": "5"}
+    env = {
+        "DATAOPS_INTAKE_ROOT": s3.intake_root,
+        "DATAOPS_LAKE_ROOT": s3.lake_root,
+        "AWS_ENDPOINT_URL_S3": s3.endpoint,
+        "DATAOPS_CACHE_DIR": str(tmp_path / "cache"),
+        "DATAOPS_PARTITIONS_START": (TODAY - dt.timedelta(days=10)).isoformat(),
+        "DATAOPS_ALERTS_FILE": str(tmp_path / "alerts.jsonl"),
+        "DATAOPS_INTAKE_LISTING_SECONDS": "5",
+    }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return Settings.from_env()
@@ -132,14 +137,17 @@ def query(server: Server, database: str, sql: str) -> list[tuple]:
 
 
 @pytest.mark.slow
-def test_sensor_to_gold_on_postgres_with_an_s3_lake(production_home, pg_server, pg_database, s3, tmp_path,
-                                                    monkeypatch, spark):
+def test_sensor_to_gold_on_postgres_with_an_s3_lake(
+    production_home, pg_server, pg_database, s3, tmp_path, monkeypatch, spark
+):
     settings = platform_env(s3, tmp_path, monkeypatch)
     manifest = upload_demo_data(s3, tmp_path / "generated")
     gold = {dg.AssetKey(["gold", "customer_360"]), dg.AssetKey(["gold", "daily_revenue"])}
 
-    with dg.DagsterInstance.from_config(production_home(run_launcher=IN_MEMORY_LAUNCHER)) as instance, \
-            daemons(instance) as daemon:
+    with (
+        dg.DagsterInstance.from_config(production_home(run_launcher=IN_MEMORY_LAUNCHER)) as instance,
+        daemons(instance) as daemon,
+    ):
         daemon.automation()  # first evaluation: the baseline later ticks compare with
         daemon.sensors()
         queued = instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.QUEUED]))
@@ -167,12 +175,15 @@ def test_sensor_to_gold_on_postgres_with_an_s3_lake(production_home, pg_server, 
     completed = transactions[(transactions["status"] == "completed") & transactions["transaction_ts"].notna()]
     customer_360 = table(lake.gold_uri("customer_360"))
     customer_360 = customer_360[customer_360["as_of_date"] == TODAY]
-    spent = completed[completed["customer_id"].isin(customer_360["customer_id"])
-                      & (completed["transaction_ts"].dt.date <= TODAY)]
+    spent = completed[
+        completed["customer_id"].isin(customer_360["customer_id"]) & (completed["transaction_ts"].dt.date <= TODAY)
+    ]
     assert customer_360["total_spend"].sum() == spent["amount"].sum() > Decimal("0")
     revenue = table(lake.gold_uri("daily_revenue"))
-    assert (revenue[revenue["revenue_date"] == TODAY]["revenue"].sum()
-            == completed[completed["transaction_ts"].dt.date == TODAY]["amount"].sum())
+    assert (
+        revenue[revenue["revenue_date"] == TODAY]["revenue"].sum()
+        == completed[completed["transaction_ts"].dt.date == TODAY]["amount"].sum()
+    )
 
     # Everything the UI shows lives in PostgreSQL.
     def count(sql: str) -> int:
@@ -180,13 +191,21 @@ def test_sensor_to_gold_on_postgres_with_an_s3_lake(production_home, pg_server, 
 
     run_ids = ", ".join(f"'{r.run_id}'" for r in runs)
     assert count(f"SELECT count(*) FROM runs WHERE run_id IN ({run_ids}) AND status = 'SUCCESS'") == len(runs) >= 6
-    assert count(f"SELECT count(*) FROM event_logs WHERE run_id IN ({run_ids}) "
-                 "AND dagster_event_type = 'ASSET_MATERIALIZATION' AND asset_key LIKE '%gold%'") == 2
+    assert (
+        count(
+            f"SELECT count(*) FROM event_logs WHERE run_id IN ({run_ids}) "
+            "AND dagster_event_type = 'ASSET_MATERIALIZATION' AND asset_key LIKE '%gold%'"
+        )
+        == 2
+    )
     ticks = query(pg_server, pg_database, "SELECT tick_body FROM job_ticks WHERE status = 'SUCCESS'")
-    sensors_with_runs = {deserialize_value(body).instigator_name for body, in ticks}
+    sensors_with_runs = {deserialize_value(body).instigator_name for (body,) in ticks}
     assert {"automation", *(f"intake_{n}" for n in DATASETS)} <= sensors_with_runs
-    checks = query(pg_server, pg_database, "SELECT asset_key, check_name, execution_status FROM asset_check_executions "
-                                           f"WHERE run_id IN ({run_ids})")
+    checks = query(
+        pg_server,
+        pg_database,
+        f"SELECT asset_key, check_name, execution_status FROM asset_check_executions WHERE run_id IN ({run_ids})",
+    )
     evaluated = {(asset, name) for asset, name, status in checks if status in ("SUCCEEDED", "FAILED")}
     assert {(asset, name) for asset, name, _ in checks} == evaluated  # every planned check has a result
     assert {"validity", "reconciliation", "accuracy"} <= {name for _, name in evaluated}

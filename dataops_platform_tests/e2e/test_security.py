@@ -28,9 +28,9 @@ from dataops_platform.storage.intake import list_intake_files
 from dataops_platform.storage.keys import UnsafeKeyError
 from dataops_platform.storage.objects import LocalObjectStore, ObjectInfo
 from dataops_platform.storage.s3 import S3ObjectStore
+from dataops_platform_tests.observability.test_alerts import WEBHOOK_TOKEN, webhook  # noqa: F401  (the webhook receiver)
 from dataops_platform_tests.support.daemon_support import IN_MEMORY_LAUNCHER, daemons
 from dataops_platform_tests.support.intake_helpers import launch, s3_settings, tick
-from dataops_platform_tests.observability.test_alerts import WEBHOOK_TOKEN, webhook  # noqa: F401  (the webhook receiver)
 
 REPO = Path(__file__).resolve().parents[2]
 TODAY = dt.datetime.now(dt.timezone.utc).date()
@@ -64,12 +64,17 @@ def _graphql_surface(context) -> str:
 
 
 def _files_text(*roots: Path) -> str:
-    return "\n".join(p.read_bytes().decode("utf-8", "replace") for root in roots for p in root.rglob("*") if p.is_file())
+    return "\n".join(
+        p.read_bytes().decode("utf-8", "replace") for root in roots for p in root.rglob("*") if p.is_file()
+    )
 
 
 def _bucket_text(client, bucket: str) -> str:
-    keys = [o["Key"] for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket)
-            for o in page.get("Contents", [])]
+    keys = [
+        o["Key"]
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+        for o in page.get("Contents", [])
+    ]
     return "\n".join(client.get_object(Bucket=bucket, Key=k)["Body"].read().decode("utf-8", "replace") for k in keys)
 
 
@@ -86,10 +91,16 @@ def test_a_real_flow_leaks_no_secret_and_shows_no_unmasked_pii(s3, webhook, tmp_
     for name, value in PLANTED.items():
         monkeypatch.setenv(name, value)
     home, alerts = tmp_path / "dagster_home", tmp_path / "alerts.jsonl"
-    env = {"DATAOPS_INTAKE_ROOT": s3.intake_root, "DATAOPS_LAKE_ROOT": s3.lake_root, "AWS_ENDPOINT_URL_S3": s3.endpoint,
-           "DATAOPS_CACHE_DIR": str(tmp_path / "cache"), "DATAOPS_ALERTS_FILE": str(alerts),
-           "DATAOPS_PARTITIONS_START": str(TODAY - dt.timedelta(days=10)), "DATAOPS_ALERT_WEBHOOK_URL": webhook.url,
-           "DAGSTER_HOME": str(home)}
+    env = {
+        "DATAOPS_INTAKE_ROOT": s3.intake_root,
+        "DATAOPS_LAKE_ROOT": s3.lake_root,
+        "AWS_ENDPOINT_URL_S3": s3.endpoint,
+        "DATAOPS_CACHE_DIR": str(tmp_path / "cache"),
+        "DATAOPS_ALERTS_FILE": str(alerts),
+        "DATAOPS_PARTITIONS_START": str(TODAY - dt.timedelta(days=10)),
+        "DATAOPS_ALERT_WEBHOOK_URL": webhook.url,
+        "DAGSTER_HOME": str(home),
+    }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     generated = tmp_path / "generated"
@@ -117,8 +128,11 @@ def test_a_real_flow_leaks_no_secret_and_shows_no_unmasked_pii(s3, webhook, tmp_
         shown = {  # what people and tools see
             "run config and tags": "".join(json.dumps(r.run_config) + json.dumps(dict(r.tags)) for r in runs),
             "event log": "".join(serialize_value(entry) for r in runs for entry in instance.all_logs(r.run_id)),
-            "sensor ticks": "".join(serialize_value(t) for s in ("intake_customers", "check_failure_alerts", "automation")
-                                    for t in instance.get_ticks(*_sensor_ids(daemon, s))),
+            "sensor ticks": "".join(
+                serialize_value(t)
+                for s in ("intake_customers", "check_failure_alerts", "automation")
+                for t in instance.get_ticks(*_sensor_ids(daemon, s))
+            ),
             "UI (GraphQL)": _graphql_surface(daemon.context),
             "report and catalog": _files_text(tmp_path / "out"),
             "settings and resources": repr(settings) + repr(defs.resources),
@@ -126,8 +140,11 @@ def test_a_real_flow_leaks_no_secret_and_shows_no_unmasked_pii(s3, webhook, tmp_
             "webhook messages": json.dumps([post["json"] for post in webhook.posts]),
         }
     assert webhook.posts and "Check failed" in shown["alerts file"]
-    stored = {"DAGSTER_HOME (storage, compute logs)": _files_text(home), "Spark cache": _files_text(tmp_path / "cache"),
-              "lake": _bucket_text(s3.client, s3.lake_bucket)}
+    stored = {
+        "DAGSTER_HOME (storage, compute logs)": _files_text(home),
+        "Spark cache": _files_text(tmp_path / "cache"),
+        "lake": _bucket_text(s3.client, s3.lake_bucket),
+    }
     secrets = [*PLANTED.values(), webhook.url, WEBHOOK_TOKEN]
     assert not _found(secrets, {**shown, **stored})
 
@@ -142,7 +159,9 @@ def _found(values, sources: dict[str, str]) -> list[str]:
     for value in values:
         for name, text in sources.items():
             if (at := text.find(value)) >= 0:
-                hits.append(f"{name}: ...{text[max(0, at - 80):at]}[{value[:6]}...]{text[at + len(value):at + len(value) + 40]}")
+                hits.append(
+                    f"{name}: ...{text[max(0, at - 80) : at]}[{value[:6]}...]{text[at + len(value) : at + len(value) + 40]}"
+                )
     return hits
 
 
@@ -160,11 +179,33 @@ def _sensor_ids(daemon, name: str) -> tuple[str, str]:
 # --- untrusted object keys ----------------------------------------------------------------------
 
 HOSTILE_KEYS = [
-    "../escape.csv", "a/../../escape.csv", "a/b/../../../escape.csv", "..", "a/..", "./a.csv", "a/./b.csv",
-    "/etc/escape.csv", "//escape.csv", "a//b.csv", "C:/escape.csv", "C:\\escape.csv", "..\\escape.csv",
-    "a\\..\\..\\escape.csv", "\\\\server\\share\\escape.csv", "a/b\x00.csv", "a\x00/../../escape.csv",
-    "a/\n/../../escape.csv", "a/\u202e..csv", "a/..\u200b/b.csv", "\u2025/escape.csv", "\uff0e\uff0e/escape.csv",
-    "..\uff0fescape.csv", "a/\udc80.csv", "%2e%2e/escape.csv", "a/" + "x" * 300 + ".csv", "a/" * 600 + "x.csv",
+    "../escape.csv",
+    "a/../../escape.csv",
+    "a/b/../../../escape.csv",
+    "..",
+    "a/..",
+    "./a.csv",
+    "a/./b.csv",
+    "/etc/escape.csv",
+    "//escape.csv",
+    "a//b.csv",
+    "C:/escape.csv",
+    "C:\\escape.csv",
+    "..\\escape.csv",
+    "a\\..\\..\\escape.csv",
+    "\\\\server\\share\\escape.csv",
+    "a/b\x00.csv",
+    "a\x00/../../escape.csv",
+    "a/\n/../../escape.csv",
+    "a/\u202e..csv",
+    "a/..\u200b/b.csv",
+    "\u2025/escape.csv",
+    "\uff0e\uff0e/escape.csv",
+    "..\uff0fescape.csv",
+    "a/\udc80.csv",
+    "%2e%2e/escape.csv",
+    "a/" + "x" * 300 + ".csv",
+    "a/" * 600 + "x.csv",
 ]
 
 
@@ -179,9 +220,13 @@ def _inside(path: Path, root: Path) -> bool:
 
 def _write_everywhere(store, key: str, cache: Path) -> None:
     """Every way a store writes a key; a rejected key (or one the OS refuses) is fine."""
-    for attempt in (lambda: store.write(key, b"x"), lambda: store.write(key, io.BytesIO(b"x")),
-                    lambda: store.write(key, b"x", if_absent=True), lambda: store.local_path(key, cache),
-                    lambda: store.delete(key)):
+    for attempt in (
+        lambda: store.write(key, b"x"),
+        lambda: store.write(key, io.BytesIO(b"x")),
+        lambda: store.write(key, b"x", if_absent=True),
+        lambda: store.local_path(key, cache),
+        lambda: store.delete(key),
+    ):
         try:
             attempt()
         except (UnsafeKeyError, OSError):
@@ -216,8 +261,12 @@ def test_hostile_keys_never_write_outside_an_s3_lake_prefix(s3, tmp_path):
 
 def test_hostile_intake_keys_on_s3_are_dropped_by_the_sensor_and_bronze_stays_in_the_lake(s3, tmp_path):
     good = "landing/payments/transactions/transactions_ok.csv"
-    hostile = ["landing/payments/transactions/../../../escape.csv", "landing/payments/transactions/a\\b.csv",
-               "landing/payments/transactions/x\u202etransactions.csv", "landing/payments/transactions//twice.csv"]
+    hostile = [
+        "landing/payments/transactions/../../../escape.csv",
+        "landing/payments/transactions/a\\b.csv",
+        "landing/payments/transactions/x\u202etransactions.csv",
+        "landing/payments/transactions//twice.csv",
+    ]
     body = b"transaction_id,customer_id,transaction_ts,amount,channel,status\nT1,C1,2026-01-01T00:00:00Z,1.00,web,completed\n"
     for key in [good, *hostile]:
         s3.client.put_object(Bucket=s3.intake_bucket, Key=key, Body=body)
@@ -225,8 +274,9 @@ def test_hostile_intake_keys_on_s3_are_dropped_by_the_sensor_and_bronze_stays_in
     sensor = defs.resolve_sensor_def("intake_transactions")
     with dg.instance_for_test() as instance:
         found = tick(sensor, instance, defs, None)
-        requested = [f["key"] for r in found.run_requests for op in r.run_config["ops"].values()
-                     for f in op["config"]["files"]]
+        requested = [
+            f["key"] for r in found.run_requests for op in r.run_config["ops"].values() for f in op["config"]["files"]
+        ]
         assert requested == ["payments/transactions/transactions_ok.csv"]
         launch(defs, instance, sensor.name, found.run_requests)
     lake_keys = [o["Key"] for o in s3.client.list_objects_v2(Bucket=s3.lake_bucket).get("Contents", [])]
@@ -251,7 +301,9 @@ def test_local_intake_with_odd_names_and_symlinks_copies_nothing_outside(tmp_pat
     store = BronzeStore(LocalObjectStore(lake), intake)
     for file in files:
         store.ingest(file, "crm", "customers", TODAY)
-    bogus = ObjectInfo(key="crm/../../outside/secret.csv", version="1", size=1, modified=dt.datetime.now(dt.timezone.utc))
+    bogus = ObjectInfo(
+        key="crm/../../outside/secret.csv", version="1", size=1, modified=dt.datetime.now(dt.timezone.utc)
+    )
     with pytest.raises(UnsafeKeyError):
         store.ingest(bogus, "crm", "customers", TODAY)
     copied = [p for p in lake.rglob("*") if p.is_file()]
@@ -265,8 +317,14 @@ def test_local_intake_with_odd_names_and_symlinks_copies_nothing_outside(tmp_pat
 
 def _dagster_dev_command(**env: str) -> str:
     clean = {k: v for k, v in os.environ.items() if k != "DATAOPS_WEBSERVER_HOST"}
-    result = subprocess.run(["bash", str(REPO / "scripts" / "run.sh"), "--print-command"], env={**clean, **env},
-                            capture_output=True, text=True, timeout=30, check=True)
+    result = subprocess.run(
+        ["bash", str(REPO / "scripts" / "run.sh"), "--print-command"],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
     return result.stdout.strip()
 
 
@@ -281,8 +339,11 @@ def test_the_webserver_binds_to_loopback_unless_told_otherwise():
 def test_error_messages_quoting_any_planted_secret_are_masked(monkeypatch):
     from dataops_platform.observability.redact import Redactor, describe_error
 
-    planted = {**PLANTED, "DATAOPS_ALERT_WEBHOOK_URL": f"https://hooks.example.com/services/{WEBHOOK_TOKEN}",
-               "DAGSTER_PG_PASSWORD": "planted-postgres-password-7"}
+    planted = {
+        **PLANTED,
+        "DATAOPS_ALERT_WEBHOOK_URL": f"https://hooks.example.com/services/{WEBHOOK_TOKEN}",
+        "DAGSTER_PG_PASSWORD": "planted-postgres-password-7",
+    }
     for name, value in planted.items():
         monkeypatch.setenv(name, value)
     message = describe_error(RuntimeError(" | ".join(planted.values())), Redactor.from_env())

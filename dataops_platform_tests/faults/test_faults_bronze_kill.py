@@ -29,8 +29,15 @@ def test_a_bronze_run_killed_mid_copy_loses_nothing_and_its_retry_copies_each_fi
     store = BronzeStore(lake, intake)
     barrier = tmp_path / "barrier"
 
-    args = dict(intake=str(intake.root), lake=str(lake.root), day=DAY.isoformat(), files=requested,
-                hang=point, target=TARGET, barrier=str(barrier))
+    args = dict(
+        intake=str(intake.root),
+        lake=str(lake.root),
+        day=DAY.isoformat(),
+        files=requested,
+        hang=point,
+        target=TARGET,
+        barrier=str(barrier),
+    )
     Child("bronze", args).kill_when(barrier.exists, f"the bronze copy to reach '{point}'")
 
     visible = {f.identity[0] for f in store.partition_files("crm", "customers", DAY)}
@@ -46,12 +53,15 @@ def test_a_bronze_run_killed_mid_copy_loses_nothing_and_its_retry_copies_each_fi
         assert lake.read_bytes(copy.key) == intake.read_bytes(copy.identity[0])
     repaired = point == "metadata"
     assert sorted(retry.already_present) == sorted(FILES[:2] + ([TARGET] if repaired else []))
-    data_files = [p for p in (tmp_path / "lake" / "bronze").rglob("*") if not p.name.endswith(METADATA_SUFFIX)
-                  and p.is_file()]
+    data_files = [
+        p for p in (tmp_path / "lake" / "bronze").rglob("*") if not p.name.endswith(METADATA_SUFFIX) and p.is_file()
+    ]
     orphans = [p.name for p in data_files if not p.with_name(p.name + METADATA_SUFFIX).exists()]
-    report(f"bronze run SIGKILLed at '{point}' of file 3/4",
-           f"files 1-2 visible before the retry; after it all 4 identities exactly once "
-           f"({'cut copy repaired, not copied again' if repaired else 'file 3 copied again'}); "
-           f"leftovers after the kill: {len(leftovers)} file(s)",
-           f"nothing; invisible garbage left: {orphans or 'none'}, temporary files: "
-           f"{[n for n in leftovers if n.startswith(TEMP_PREFIX)] or 'none'}")
+    report(
+        f"bronze run SIGKILLed at '{point}' of file 3/4",
+        f"files 1-2 visible before the retry; after it all 4 identities exactly once "
+        f"({'cut copy repaired, not copied again' if repaired else 'file 3 copied again'}); "
+        f"leftovers after the kill: {len(leftovers)} file(s)",
+        f"nothing; invisible garbage left: {orphans or 'none'}, temporary files: "
+        f"{[n for n in leftovers if n.startswith(TEMP_PREFIX)] or 'none'}",
+    )

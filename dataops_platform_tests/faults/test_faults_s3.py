@@ -14,9 +14,9 @@ import pytest
 from deltalake import DeltaTable
 
 from dataops_platform.definitions import build_definitions
+from dataops_platform.orchestration.resources.lake import LakeResource
 from dataops_platform.orchestration.sensors.ingest import INGEST_JOB
 from dataops_platform.storage import s3 as s3_module
-from dataops_platform.orchestration.resources.lake import LakeResource
 from dataops_platform_tests.support.faults_support import DIE, DROP_RESPONSE, LOSE_RESPONSE, PASS, FaultProxy, report
 from dataops_platform_tests.support.intake_helpers import bronze_identities, s3_settings
 from dataops_platform_tests.support.s3_server import REGION
@@ -36,7 +36,9 @@ def platform(s3, tmp_path, monkeypatch):
     job = defs.resolve_job_def(INGEST_JOB).get_subset(asset_selection={CUSTOMERS_BRONZE})
     files = []
     for i, key in enumerate(FILES):
-        etag = s3.client.put_object(Bucket=s3.intake_bucket, Key=f"landing/{key}", Body=b"customer_id\nC%d\n" % i)["ETag"]
+        etag = s3.client.put_object(Bucket=s3.intake_bucket, Key=f"landing/{key}", Body=b"customer_id\nC%d\n" % i)[
+            "ETag"
+        ]
         files.append({"key": key, "version": etag.strip('"')})
     with dg.instance_for_test() as instance:
         yield proxy, defs, job, instance, files
@@ -49,14 +51,18 @@ CUSTOMERS_BRONZE = dg.AssetKey(["bronze", "customers"])
 def run_bronze(job, instance, files) -> dg.ExecuteInJobResult:
     """The run an intake sensor would request for these files."""
     config = {"ops": {"bronze__customers": {"config": {"files": files}}}}
-    return job.execute_in_process(run_config=config, partition_key=TODAY.isoformat(), instance=instance,
-                                  raise_on_error=False)
+    return job.execute_in_process(
+        run_config=config, partition_key=TODAY.isoformat(), instance=instance, raise_on_error=False
+    )
 
 
 def test_a_dead_endpoint_fails_a_call_in_seconds_not_minutes(s3):
     config = s3_module.aws_client("s3", "http://127.0.0.1:9", "us-east-1").meta.config
-    assert (config.connect_timeout, config.read_timeout, config.retries) == (5, 15, {"mode": "standard",
-                                                                                    "total_max_attempts": 3})
+    assert (config.connect_timeout, config.read_timeout, config.retries) == (
+        5,
+        15,
+        {"mode": "standard", "total_max_attempts": 3},
+    )
     proxy = FaultProxy(s3.endpoint)
     proxy.stop()  # nothing listens there any more: delta-rs gives up after 3 retries, naming the request
     with pytest.raises(OSError, match=rf"GET {proxy.endpoint}/{s3.lake_bucket}/t/_delta_log/.* after 3 retries"):
@@ -68,17 +74,22 @@ def test_s3_fault_mid_ingest_fails_clearly_and_the_retry_ingests_every_file_once
     proxy, defs, job, instance, files = platform
     ledger_put = lambda method, path: method == "PUT" and "/_ledger/" in path and FAULTY in path  # noqa: E731
     faulted = []
-    proxy.rule = lambda method, path: (faulted.append(path) or fault) if ledger_put(method, path) and not faulted else PASS
+    proxy.rule = lambda method, path: (
+        (faulted.append(path) or fault) if ledger_put(method, path) and not faulted else PASS
+    )
 
     first = run_bronze(job, instance, files)
-    store = LakeResource(lake_root=s3.lake_root, intake_root=s3.intake_root, endpoint_url=s3.endpoint,
-                         region=REGION).bronze  # what the lake holds, read past the proxy
+    store = LakeResource(
+        lake_root=s3.lake_root, intake_root=s3.intake_root, endpoint_url=s3.endpoint, region=REGION
+    ).bronze  # what the lake holds, read past the proxy
     after_fault = bronze_identities(store, "crm", "customers", [TODAY])
     if fault == DROP_RESPONSE:  # a lost response, then the endpoint answers again: botocore retries
         assert first.success and sorted(k for k, _ in after_fault) == FILES and set(after_fault.values()) == {1}
-        report("S3 loses the response of a ledger PUT (the entry was written), then answers again",
-               "the run succeeds; all 4 files exactly once (the retried PUT's 412 is recognised as its own)",
-               "nothing (before the fix the copy was deleted while the ledger kept it: file lost)")
+        report(
+            "S3 loses the response of a ledger PUT (the entry was written), then answers again",
+            "the run succeeds; all 4 files exactly once (the retried PUT's 412 is recognised as its own)",
+            "nothing (before the fix the copy was deleted while the ledger kept it: file lost)",
+        )
         return
     assert not first.success
     [failure] = first.get_step_failure_events()
@@ -98,7 +109,9 @@ def test_s3_fault_mid_ingest_fails_clearly_and_the_retry_ingests_every_file_once
     assert sorted(copies) == sorted((f["key"], f["version"]) for f in files) and set(copies.values()) == {1}
     ledger = store.ledger("crm", "customers")
     assert all(ledger.contains(f["key"], f["version"]) for f in files)
-    report(f"S3 endpoint {'dies' if fault == DIE else 'stops answering'} at the ledger PUT of file 3/4",
-           f"files 1-2 in bronze and the ledger; the run failed with: {message.splitlines()[0][:300]}",
-           "nothing: the retry copied files 3-4 (file 3's copy "
-           f"{'repaired: its ledger entry had landed' if fault == LOSE_RESPONSE else 'made again'}), each once")
+    report(
+        f"S3 endpoint {'dies' if fault == DIE else 'stops answering'} at the ledger PUT of file 3/4",
+        f"files 1-2 in bronze and the ledger; the run failed with: {message.splitlines()[0][:300]}",
+        "nothing: the retry copied files 3-4 (file 3's copy "
+        f"{'repaired: its ledger entry had landed' if fault == LOSE_RESPONSE else 'made again'}), each once",
+    )

@@ -38,8 +38,10 @@ def files_per_run(instance: dg.DagsterInstance) -> dict[str, list[str]]:
     """run_key -> intake keys the run was asked to copy, for every run on the instance."""
     runs = instance.get_runs()
     assert len({r.tags[RUN_KEY_TAG] for r in runs}) == len(runs), "two runs share a run_key"
-    return {r.tags[RUN_KEY_TAG]: [f["key"] for f in r.run_config["ops"]["bronze__customers"]["config"]["files"]]
-            for r in runs}
+    return {
+        r.tags[RUN_KEY_TAG]: [f["key"] for f in r.run_config["ops"]["bronze__customers"]["config"]["files"]]
+        for r in runs
+    }
 
 
 @pytest.mark.slow
@@ -51,8 +53,12 @@ def test_a_daemon_killed_before_storing_the_cursor_requests_no_file_twice(crash_
     first = [f"crm/customers/c{i}.csv" for i in range(3)]
     for key in first:
         intake.write(key, b"customer_id\n" + key.encode() + b"\n")
-    env = {"DAGSTER_HOME": str(home), "DATAOPS_INTAKE_ROOT": str(intake.root), "DATAOPS_LAKE_ROOT": str(lake.root),
-           "DATAOPS_PARTITIONS_START": (TODAY - dt.timedelta(days=3)).isoformat()}
+    env = {
+        "DAGSTER_HOME": str(home),
+        "DATAOPS_INTAKE_ROOT": str(intake.root),
+        "DATAOPS_LAKE_ROOT": str(lake.root),
+        "DATAOPS_PARTITIONS_START": (TODAY - dt.timedelta(days=3)).isoformat(),
+    }
 
     Child("daemon", {"crash_at": crash_at}, env).killed()
     with dg.DagsterInstance.from_config(str(home)) as instance:
@@ -75,8 +81,10 @@ def test_a_daemon_killed_before_storing_the_cursor_requests_no_file_twice(crash_
     assert Counter(k for keys in requested.values() for k in keys) == Counter(first + ["crm/customers/c9.csv"])
     assert sorted(k for k, _ in copies) == sorted(first + ["crm/customers/c9.csv"]) and set(copies.values()) == {1}
     assert statuses == Counter({"SUCCESS": 2})
-    report(f"sensor daemon SIGKILLed at {crash_at} (runs requested, cursor not stored)",
-           f"the STARTED tick with its reserved run (runs at the kill: {list(runs_after_kill.values()) or 'none'}); "
-           f"the restarted daemon finished it, then requested the file that landed meanwhile: "
-           f"{len(requested)} runs, {sum(map(len, requested.values()))} file requests for 4 files",
-           "nothing; no file requested or copied twice")
+    report(
+        f"sensor daemon SIGKILLed at {crash_at} (runs requested, cursor not stored)",
+        f"the STARTED tick with its reserved run (runs at the kill: {list(runs_after_kill.values()) or 'none'}); "
+        f"the restarted daemon finished it, then requested the file that landed meanwhile: "
+        f"{len(requested)} runs, {sum(map(len, requested.values()))} file requests for 4 files",
+        "nothing; no file requested or copied twice",
+    )

@@ -15,24 +15,38 @@ import pytest
 from deltalake import DeltaTable
 
 from dataops_platform import demo_data
-from dataops_platform.steps.bronze import ingest_day
-from dataops_platform_tests.support.silver_steps import process_silver_day
 from dataops_platform.orchestration.resources.lake import LakeResource
-from dataops_platform_tests.support.faults_support import HOLD, HOLD_RESPONSE, PASS, Child, FaultProxy, customers_declaration, report
+from dataops_platform.steps.bronze import ingest_day
+from dataops_platform_tests.support.faults_support import (
+    HOLD,
+    HOLD_RESPONSE,
+    PASS,
+    Child,
+    FaultProxy,
+    customers_declaration,
+    report,
+)
 from dataops_platform_tests.support.s3_server import REGION
+from dataops_platform_tests.support.silver_steps import process_silver_day
 
 DAYS = [dt.date(2026, 11, 10), dt.date(2026, 11, 11)]
 CUSTOMERS = customers_declaration()
 
 
 def lake_of(s3, intake, prefix: str, endpoint: str, cache) -> LakeResource:
-    return LakeResource(lake_root=f"s3://{s3.lake_bucket}/{prefix}", intake_root=str(intake), endpoint_url=endpoint,
-                        region=REGION, cache_dir=str(cache))
+    return LakeResource(
+        lake_root=f"s3://{s3.lake_bucket}/{prefix}",
+        intake_root=str(intake),
+        endpoint_url=endpoint,
+        region=REGION,
+        cache_dir=str(cache),
+    )
 
 
 def silver_day(spark, lake: LakeResource, day: dt.date) -> None:
-    process_silver_day(spark, lake.bronze, CUSTOMERS, day, lake.silver_uri("customers"), lake.quarantine_uri("customers"),
-                       lake.tables)
+    process_silver_day(
+        spark, lake.bronze, CUSTOMERS, day, lake.silver_uri("customers"), lake.quarantine_uri("customers"), lake.tables
+    )
 
 
 def snapshot(lake: LakeResource, layer_uri: str) -> tuple[int, list]:
@@ -46,8 +60,11 @@ def copy_prefix(s3, source: str, target: str) -> None:
     """Server-side copy of a lake prefix: the second lake gets the very same bronze files."""
     for page in s3.client.get_paginator("list_objects_v2").paginate(Bucket=s3.lake_bucket, Prefix=source):
         for item in page.get("Contents", []):
-            s3.client.copy_object(Bucket=s3.lake_bucket, Key=target + item["Key"][len(source):],
-                                  CopySource={"Bucket": s3.lake_bucket, "Key": item["Key"]})
+            s3.client.copy_object(
+                Bucket=s3.lake_bucket,
+                Key=target + item["Key"][len(source) :],
+                CopySource={"Bucket": s3.lake_bucket, "Key": item["Key"]},
+            )
 
 
 @pytest.mark.slow
@@ -85,16 +102,21 @@ def test_a_silver_run_killed_mid_write_keeps_the_previous_version_and_its_retry_
     if point == "before_commit":
         assert after_kill == before  # same version, same rows: the new data files are not part of any version
         assert orphans, "the kill was meant to land after the data files were uploaded"
-        assert sorted(r["customer_id"] for r in killed.tables.read(spark, silver_uri).collect()) == \
-            sorted(r["customer_id"] for r in before[0][1])  # the platform's own read path too
+        assert sorted(r["customer_id"] for r in killed.tables.read(spark, silver_uri).collect()) == sorted(
+            r["customer_id"] for r in before[0][1]
+        )  # the platform's own read path too
     else:
-        assert after_kill[0] == (before[0][0] + 1, expected[0]) and after_kill[1] == before[1]  # silver done, quarantine not
+        assert (
+            after_kill[0] == (before[0][0] + 1, expected[0]) and after_kill[1] == before[1]
+        )  # silver done, quarantine not
 
     silver_day(spark, killed, DAYS[1])  # the retry
     assert (snapshot(killed, silver_uri)[1], snapshot(killed, quarantine_uri)[1]) == expected
-    report(f"silver run SIGKILLed {point.replace('_', ' ')} of its Delta merge (S3 lake)",
-           f"silver v{after_kill[0][0]} ({len(after_kill[0][1])} rows) and quarantine v{after_kill[1][0]} as readers saw "
-           f"them after the kill; the retry gave the same {len(expected[0])} silver and {len(expected[1])} quarantine "
-           "rows as an uninterrupted run on a fresh lake",
-           f"nothing; {len(orphans)} data file(s) outside the current version (uncommitted uploads, or files the "
-           "commit replaced): never read, VACUUM removes them")
+    report(
+        f"silver run SIGKILLed {point.replace('_', ' ')} of its Delta merge (S3 lake)",
+        f"silver v{after_kill[0][0]} ({len(after_kill[0][1])} rows) and quarantine v{after_kill[1][0]} as readers saw "
+        f"them after the kill; the retry gave the same {len(expected[0])} silver and {len(expected[1])} quarantine "
+        "rows as an uninterrupted run on a fresh lake",
+        f"nothing; {len(orphans)} data file(s) outside the current version (uncommitted uploads, or files the "
+        "commit replaced): never read, VACUUM removes them",
+    )

@@ -15,13 +15,13 @@ import boto3
 import dagster as dg
 import pytest
 
+from dataops_platform.cli.alerts import show_alerts
 from dataops_platform.observability.alerts import events
 from dataops_platform.observability.alerts.alert import Alert, key_figures
-from dataops_platform.cli.alerts import show_alerts
 from dataops_platform.observability.alerts.destinations import AlertsFile, Dispatcher
 from dataops_platform.observability.redact import Redactor
-from dataops_platform.settings import AlertSettings
 from dataops_platform.orchestration.sensors.alerts import check_failure_alert_sensor, run_failure_alert_sensor
+from dataops_platform.settings import AlertSettings
 from dataops_platform_tests.support.report_support import DEFECT_BAD, DEFECT_ROWS, FAKE_SECRET, observed  # noqa: F401
 
 REGION = "us-east-1"
@@ -115,15 +115,24 @@ def alerts_in(path) -> list[dict]:
 
 def test_key_figures_show_counts_and_the_worst_rules_but_no_samples():
     metadata = {
-        "summary": "ignored", "rows": 600, "rows_failed": 90, "fraction": 0.15, "threshold": 0.05,
+        "summary": "ignored",
+        "rows": 600,
+        "rows_failed": 90,
+        "fraction": 0.15,
+        "threshold": 0.05,
         "failing_rules": {
             "amount_ge": {"failed": 90, "fraction": 0.15, "samples": [{"email": "a***@x.com"}]},
             "status_isin": {"failed": 3, "fraction": 0.005},
         },
     }
     assert key_figures({**metadata, "min_rows": 100}) == [
-        "rows_failed: 90", "rows: 600", "fraction: 15%", "threshold: 5%", "min_rows: 100",
-        "amount_ge: 90 failed (15.00%)", "status_isin: 3 failed (0.50%)",
+        "rows_failed: 90",
+        "rows: 600",
+        "fraction: 15%",
+        "threshold: 5%",
+        "min_rows: 100",
+        "amount_ge: 90 failed (15.00%)",
+        "status_isin: 3 failed (0.50%)",
     ]
 
 
@@ -153,8 +162,18 @@ def test_dataops_alerts_shows_the_last_alerts(tmp_path, monkeypatch, capsys):
     path = tmp_path / "alerts.jsonl"
     dispatcher = Dispatcher(alerts_file=AlertsFile(path))
     for n in range(3):
-        dispatcher.send(Alert("check_failed", "ERROR", f"Check failed: silver/t:check{n}", f"{n} rows failed",
-                              f"run{n}", f"{UI}/runs/run{n}", 1_795_000_000.0 + n, asset="silver/t"))
+        dispatcher.send(
+            Alert(
+                "check_failed",
+                "ERROR",
+                f"Check failed: silver/t:check{n}",
+                f"{n} rows failed",
+                f"run{n}",
+                f"{UI}/runs/run{n}",
+                1_795_000_000.0 + n,
+                asset="silver/t",
+            )
+        )
     monkeypatch.setenv("DATAOPS_ALERTS_FILE", str(path))
     assert show_alerts(argparse.Namespace(last=2)) == 0
     out = capsys.readouterr().out
@@ -172,8 +191,9 @@ def test_finished_runs_are_read_once_in_order_even_in_small_batches():
         raise RuntimeError("boom")
 
     with dg.instance_for_test() as instance:
-        expected = [dg.materialize([asset], instance=instance, raise_on_error=False).run_id
-                    for asset in (fine, broken, fine)]
+        expected = [
+            dg.materialize([asset], instance=instance, raise_on_error=False).run_id for asset in (fine, broken, fine)
+        ]
         seen, cursor = [], None
         for _ in range(len(expected) + 1):  # one run per batch, then nothing left
             runs, cursor = events.finished_runs(instance, cursor, events.FINISHED, time.time(), limit=1)
@@ -188,8 +208,9 @@ slow = pytest.mark.slow
 
 @slow
 def test_a_failed_check_is_delivered_once_to_sns_webhook_and_file(observed, aws, webhook, tmp_path):
-    settings = AlertSettings(sns_topic_arn=aws.topic, webhook_url=webhook.url, alerts_file=str(tmp_path / "a.jsonl"),
-                             ui_url=UI)
+    settings = AlertSettings(
+        sns_topic_arn=aws.topic, webhook_url=webhook.url, alerts_file=str(tmp_path / "a.jsonl"), ui_url=UI
+    )
     sensor = check_failure_alert_sensor(settings)
     cursor = evaluate(sensor, observed.instance, ticks=2)
     assert cursor is not None
@@ -198,7 +219,12 @@ def test_a_failed_check_is_delivered_once_to_sns_webhook_and_file(observed, aws,
     [record] = alerts_in(tmp_path / "a.jsonl")  # the WARN volume anomaly is not alerted by default
     assert record["title"] == "Check failed: silver/transactions:validity"
     assert record["summary"] == f"{DEFECT_BAD} of {DEFECT_ROWS} row(s) failed 1 rule(s) (15.00%, tolerated 5%)"
-    assert record["figures"][:4] == [f"rows_failed: {DEFECT_BAD}", f"rows: {DEFECT_ROWS}", "fraction: 15%", "threshold: 5%"]
+    assert record["figures"][:4] == [
+        f"rows_failed: {DEFECT_BAD}",
+        f"rows: {DEFECT_ROWS}",
+        "fraction: 15%",
+        "threshold: 5%",
+    ]
     assert record["partition"] == observed.days[-1].isoformat() and record["run_url"] == run_url
     assert record["deliveries"] == {"sns": "ok", "webhook": "ok"}
 
@@ -218,8 +244,10 @@ def test_warn_checks_alert_only_when_configured(observed, tmp_path):
     settings = AlertSettings(alerts_file=str(tmp_path / "a.jsonl"), alert_on_warn=True)
     evaluate(check_failure_alert_sensor(settings), observed.instance)
     titles = sorted((a["severity"], a["title"]) for a in alerts_in(tmp_path / "a.jsonl"))
-    assert titles == [("ERROR", "Check failed: silver/transactions:validity"),
-                      ("WARN", "Check failed: silver/transactions:volume_anomaly")]
+    assert titles == [
+        ("ERROR", "Check failed: silver/transactions:validity"),
+        ("WARN", "Check failed: silver/transactions:volume_anomaly"),
+    ]
     anomaly = next(a for a in alerts_in(tmp_path / "a.jsonl") if a["check"] == "volume_anomaly")
     assert any(f.startswith(f"rows_read: {DEFECT_ROWS} ") and "band" in f for f in anomaly["figures"])
 
@@ -242,7 +270,9 @@ def test_a_failed_run_is_alerted_once_without_its_secret(observed, webhook, tmp_
 def test_failing_destinations_stop_nothing_and_show_no_secret(observed, aws, webhook, tmp_path, caplog):
     webhook.status = 500
     missing_topic = aws.topic.rsplit(":", 1)[0] + ":no-such-topic"
-    settings = AlertSettings(sns_topic_arn=missing_topic, webhook_url=webhook.url, alerts_file=str(tmp_path / "a.jsonl"))
+    settings = AlertSettings(
+        sns_topic_arn=missing_topic, webhook_url=webhook.url, alerts_file=str(tmp_path / "a.jsonl")
+    )
     cursor = evaluate(check_failure_alert_sensor(settings), observed.instance, ticks=1)
     assert cursor is not None  # the tick completed
     [record] = alerts_in(tmp_path / "a.jsonl")
@@ -255,8 +285,11 @@ def test_failing_destinations_stop_nothing_and_show_no_secret(observed, aws, web
 
 @slow
 def test_an_unreachable_webhook_is_reported_not_raised(observed, tmp_path):
-    settings = AlertSettings(webhook_url=f"http://127.0.0.1:9/{WEBHOOK_TOKEN}", webhook_timeout_seconds=2,
-                             alerts_file=str(tmp_path / "a.jsonl"))
+    settings = AlertSettings(
+        webhook_url=f"http://127.0.0.1:9/{WEBHOOK_TOKEN}",
+        webhook_timeout_seconds=2,
+        alerts_file=str(tmp_path / "a.jsonl"),
+    )
     evaluate(check_failure_alert_sensor(settings), observed.instance, ticks=1)
     [record] = alerts_in(tmp_path / "a.jsonl")
     assert record["deliveries"]["webhook"].startswith("failed: DeliveryError: webhook unreachable")

@@ -9,10 +9,10 @@ import json
 import dagster as dg
 import pytest
 
+from dataops_platform.cli.catalog import catalog_export
 from dataops_platform.declarations import load_products
 from dataops_platform.definitions import build_definitions
 from dataops_platform.observability.catalog.export import build_catalog, catalog_gaps, export_catalog
-from dataops_platform.cli.catalog import catalog_export
 from dataops_platform.settings import Settings
 from dataops_platform_tests.support.report_support import observed, point_env_at  # noqa: F401
 
@@ -40,11 +40,15 @@ def test_export_holds_every_asset_and_column_with_lineage(defs, tmp_path):
         assert entry["deps"] == sorted(k.to_user_string() for k in node.parent_keys)
         assert f"### {entry['key']}" in markdown
         assert all(f"`{c['name']}`" in markdown for c in entry["columns"])
-    declared = {p.name: {col: [tuple(s.split(".")) for s in src] for col, src in p.column_lineage.items()} for p in load_products()}
+    declared = {
+        p.name: {col: [tuple(s.split(".")) for s in src] for col, src in p.column_lineage.items()}
+        for p in load_products()
+    }
     for product, columns in declared.items():  # the lineage the products declare, column by column
         lineage = assets[f"gold/{product}"]["column_lineage"]
         assert {col: sorted((s["asset"], s["column"]) for s in src) for col, src in lineage.items()} == {
-            col: sorted((f"silver/{d}", c) for d, c in src) for col, src in columns.items()}
+            col: sorted((f"silver/{d}", c) for d, c in src) for col, src in columns.items()
+        }
         by_column = {c["name"]: c["lineage"] for c in assets[f"gold/{product}"]["columns"]}
         assert all(by_column[col] == src for col, src in lineage.items())
     amount = next(c for c in assets["silver/transactions"]["columns"] if c["name"] == "amount")
@@ -58,13 +62,31 @@ def test_export_holds_every_asset_and_column_with_lineage(defs, tmp_path):
 
 
 def test_gaps_name_what_a_reader_would_miss():
-    base = {"description": "d", "owners": ["team:x"], "tags": {}, "table_name": None, "columns": [], "deps": [],
-            "column_lineage": {}, "pii_columns": [], "checks": [], "freshness": {"fail_after_hours": 1}}
+    base = {
+        "description": "d",
+        "owners": ["team:x"],
+        "tags": {},
+        "table_name": None,
+        "columns": [],
+        "deps": [],
+        "column_lineage": {},
+        "pii_columns": [],
+        "checks": [],
+        "freshness": {"fail_after_hours": 1},
+    }
     column = {"name": "a", "description": "", "lineage": [], "primary_key": True}
     assets = [
         {**base, "key": "silver/s", "group": "silver", "columns": [{**column, "description": "A."}]},
-        {**base, "key": "gold/g", "group": "gold", "owners": [], "deps": ["silver/s"], "tags": {"pii": "true"},
-         "columns": [column], "freshness": None},
+        {
+            **base,
+            "key": "gold/g",
+            "group": "gold",
+            "owners": [],
+            "deps": ["silver/s"],
+            "tags": {"pii": "true"},
+            "columns": [column],
+            "freshness": None,
+        },
     ]
     gaps = {(g["asset"], g["gap"]) for g in catalog_gaps(assets)}
     assert gaps == {

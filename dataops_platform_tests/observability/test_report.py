@@ -14,12 +14,12 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from dataops_platform.orchestration.keys import REPORT_KEY
-from dataops_platform.orchestration.report import quality_report_asset
-from dataops_platform.observability.report import charts
 from dataops_platform.cli.quality import quality_report
+from dataops_platform.observability.report import charts
 from dataops_platform.observability.report.figures import build_report
 from dataops_platform.observability.report.html import render
+from dataops_platform.orchestration.keys import REPORT_KEY
+from dataops_platform.orchestration.report import quality_report_asset
 from dataops_platform.quality.checks import volume_anomaly
 from dataops_platform_tests.support.quality_helpers import declaration
 from dataops_platform_tests.support.report_support import (  # noqa: F401 - `observed` is a fixture
@@ -51,8 +51,11 @@ def test_line_chart_draws_every_point_the_band_and_flags_the_last():
 
 
 def test_status_grid_has_one_cell_per_check_and_run():
-    svg = charts.status_grid(["validity", "accuracy"], [("r1", "11-10", "u/r1"), ("r2", "11-11", "u/r2")],
-                             {("validity", "r2"): "FAIL", ("validity", "r1"): "PASS"})
+    svg = charts.status_grid(
+        ["validity", "accuracy"],
+        [("r1", "11-10", "u/r1"), ("r2", "11-11", "u/r2")],
+        {("validity", "r2"): "FAIL", ("validity", "r1"): "PASS"},
+    )
     assert svg.count("<rect") == 4 and svg.count('<a href="u/r') == 4
     assert "validity - 11-11 - FAIL" in svg and "accuracy - 11-10 - not evaluated" in svg
 
@@ -73,8 +76,12 @@ def _transactions(report):
 
 @slow
 def test_report_holds_the_figures_of_the_instance(report, observed):  # noqa: F811
-    assert [t.key for t in report.tables][:4] == ["silver/customers", "silver/support_tickets", "silver/transactions",
-                                                 "silver/web_events"]
+    assert [t.key for t in report.tables][:4] == [
+        "silver/customers",
+        "silver/support_tickets",
+        "silver/transactions",
+        "silver/web_events",
+    ]
     t = _transactions(report)
     assert t.row_count == TABLE_ROWS
     assert [v for _, v in t.volume.points] == ROWS_READ and t.volume.metric == "rows_read"
@@ -85,8 +92,13 @@ def test_report_holds_the_figures_of_the_instance(report, observed):  # noqa: F8
     assert [q.rows for q in t.quarantine] == [0] * len(NORMAL_ROWS) + [DEFECT_BAD]
     assert t.quarantine[-1].fraction == pytest.approx(DEFECT_BAD / DEFECT_ROWS) and t.quarantine_rows == DEFECT_BAD
     assert {c.name: c.latest.status for c in t.checks if c.latest} == {
-        "accuracy": "PASS", "completeness": "PASS", "schema_drift": "PASS", "uniqueness": "PASS",
-        "validity": "FAIL", "volume_anomaly": "WARN"}
+        "accuracy": "PASS",
+        "completeness": "PASS",
+        "schema_drift": "PASS",
+        "uniqueness": "PASS",
+        "validity": "FAIL",
+        "volume_anomaly": "WARN",
+    }
     validity = [t.trend.get(("validity", run_id)) for run_id, _ in t.trend_runs]
     assert validity == ["PASS"] * len(NORMAL_ROWS) + ["FAIL"]
     assert t.freshness.status == "OK" and (t.freshness.fail_hours, t.freshness.warn_hours) == (26, 20)
@@ -110,12 +122,17 @@ def test_html_page_shows_those_figures_and_loads_nothing(report, observed):  # n
 @slow
 def test_report_asset_summarizes_in_the_ui(observed, tmp_path):  # noqa: F811
     settings = dataclasses.replace(observed.settings, lake_root=str(tmp_path / "lake"))
-    result = dg.materialize([quality_report_asset(settings, observed.defs.resolve_asset_graph)], instance=observed.instance)
+    result = dg.materialize(
+        [quality_report_asset(settings, observed.defs.resolve_asset_graph)], instance=observed.instance
+    )
     [event] = result.get_asset_materialization_events()
     assert event.asset_key == REPORT_KEY
     metadata = {k: v.value for k, v in event.materialization.metadata.items()}
     assert metadata["failing_checks"] == 2 and metadata["volume_anomalies"] == 1 and metadata["tables"] == 6
-    assert "| silver/transactions | 1,270 | OK | validity (FAIL), volume_anomaly (WARN) | anomaly | 90 |" in metadata["summary"]
+    assert (
+        "| silver/transactions | 1,270 | OK | validity (FAIL), volume_anomaly (WARN) | anomaly | 90 |"
+        in metadata["summary"]
+    )
     assert Path(metadata["path"]) == tmp_path / "reports" / "quality_report.html"
     assert "1,270" in Path(metadata["path"]).read_text()
 
@@ -134,10 +151,21 @@ def test_dataops_quality_report_renders_in_headless_chromium(observed, tmp_path,
     assert quality_report(argparse.Namespace(out=str(page))) == 0
     assert "2 failing check(s)" in capsys.readouterr().out
     png = tmp_path / "report.png"
-    command = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={png}", "--window-size=1280,2000",
-               page.as_uri()]
+    command = [
+        str(CHROMIUM),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        f"--screenshot={png}",
+        "--window-size=1280,2000",
+        page.as_uri(),
+    ]
     subprocess.run(command, check=True, capture_output=True, timeout=120)
     assert _png_size(png) == (1280, 2000) and png.stat().st_size > 50_000
     shutil.rmtree(tmp_path / "profile", ignore_errors=True)

@@ -14,9 +14,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from dataops_platform.definitions import build_definitions
 from dataops_platform.orchestration.automation import gold_condition, silver_condition
 from dataops_platform.orchestration.partitions import daily_partitions
-from dataops_platform.definitions import build_definitions
 from dataops_platform.settings import Settings
 
 TODAY = dt.datetime.now(dt.timezone.utc).date()
@@ -31,15 +31,24 @@ def toy_graph(passes: dict[str, bool]) -> list[dg.AssetsDefinition]:
     def bronze_x() -> None: ...
 
     def silver(name: str, deps: list) -> dg.AssetsDefinition:
-        @dg.asset(key=["silver", name], deps=deps, partitions_def=partitions, automation_condition=silver_condition(),
-                  check_specs=[dg.AssetCheckSpec("rules", asset=["silver", name], blocking=True)])
+        @dg.asset(
+            key=["silver", name],
+            deps=deps,
+            partitions_def=partitions,
+            automation_condition=silver_condition(),
+            check_specs=[dg.AssetCheckSpec("rules", asset=["silver", name], blocking=True)],
+        )
         def _silver():
             yield dg.MaterializeResult(check_results=[dg.AssetCheckResult(check_name="rules", passed=passes[name])])
 
         return _silver
 
-    @dg.asset(key=["gold", "g"], deps=[["silver", "x"], ["silver", "y"]], partitions_def=partitions,
-              automation_condition=gold_condition())
+    @dg.asset(
+        key=["gold", "g"],
+        deps=[["silver", "x"], ["silver", "y"]],
+        partitions_def=partitions,
+        automation_condition=gold_condition(),
+    )
     def gold() -> None: ...
 
     return [bronze_x, silver("x", [bronze_x]), silver("y", []), gold]
@@ -52,10 +61,14 @@ def test_silver_follows_bronze_and_gold_waits_for_passing_blocking_checks():
     today, yesterday, old = (str(TODAY - dt.timedelta(days=d)) for d in (0, 1, 5))
 
     def requested(result) -> dict[str, set[str]]:
-        return {k.to_user_string(): result.get_requested_partitions(k)
-                for k in (dg.AssetKey(["silver", "x"]), dg.AssetKey(["gold", "g"])) if result.get_requested_partitions(k)}
+        return {
+            k.to_user_string(): result.get_requested_partitions(k)
+            for k in (dg.AssetKey(["silver", "x"]), dg.AssetKey(["gold", "g"]))
+            if result.get_requested_partitions(k)
+        }
 
     with dg.instance_for_test() as instance:
+
         def materialize(asset, partition) -> None:
             dg.materialize([asset], partition_key=partition, instance=instance, raise_on_error=False)
 
@@ -118,8 +131,12 @@ def test_the_deployed_instance_lets_one_run_at_a_time_write_a_pool(tmp_path):
         assert instance.event_log_storage.initialize_concurrency_limit_to_default("delta_silver_x")
         assert instance.event_log_storage.get_concurrency_info("delta_silver_x").slot_count == 1
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
-    runs = [subprocess.Popen([sys.executable, "-c", POOL_RUN, role], env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True) for role in ("first", "second")]
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", POOL_RUN, role], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for role in ("first", "second")
+    ]
     outputs = [run.communicate(timeout=120) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
     (a_start, a_end), (b_start, b_end) = sorted(json.loads(out.strip().splitlines()[-1]) for out, _ in outputs)
@@ -129,8 +146,13 @@ def test_the_deployed_instance_lets_one_run_at_a_time_write_a_pool(tmp_path):
 
 def test_sensors_run_by_default_and_only_the_declared_automation_sensor_evaluates_conditions(tmp_path):
     local = build_definitions(Settings(intake_root=str(tmp_path / "i"), lake_root=str(tmp_path / "l")))
-    s3 = build_definitions(Settings(intake_root="s3://intake-bucket/landing", lake_root="s3://lake-bucket/lake",
-                                    intake_queue_url="http://127.0.0.1:1/queue/intake"))
+    s3 = build_definitions(
+        Settings(
+            intake_root="s3://intake-bucket/landing",
+            lake_root="s3://lake-bucket/lake",
+            intake_queue_url="http://127.0.0.1:1/queue/intake",
+        )
+    )
     for defs, sqs in ((local, False), (s3, True)):
         sensors = {s.name: s for s in defs.get_repository_def().sensor_defs}  # incl. any implicit one
         assert "default_automation_condition_sensor" not in sensors

@@ -12,8 +12,8 @@ import pytest
 from deltalake import DeltaTable
 
 from dataops_platform import demo_data
-from dataops_platform.orchestration.automation import gold_condition, silver_condition
 from dataops_platform.definitions import build_definitions
+from dataops_platform.orchestration.automation import gold_condition, silver_condition
 from dataops_platform_tests.support.intake_helpers import launch, s3_settings, tick
 from dataops_platform_tests.support.s3_server import SECRET
 
@@ -41,8 +41,9 @@ def requested_keys(result) -> set[str]:
 @pytest.mark.slow
 def test_files_dropped_in_s3_reach_gold_through_sensors_and_automation(s3, tmp_path, spark):
     local = tmp_path / "generated"
-    manifest = demo_data.generate(local, rows=300, days=2, start_date=TODAY - dt.timedelta(days=1), seed=3,
-                                  defect_scale=0.0)
+    manifest = demo_data.generate(
+        local, rows=300, days=2, start_date=TODAY - dt.timedelta(days=1), seed=3, defect_scale=0.0
+    )
     for name in DATASETS:
         for file in manifest["datasets"][name]["files"]:
             s3.client.upload_file(str(local / file["path"]), s3.intake_bucket, f"landing/{file['path']}")
@@ -59,19 +60,25 @@ def test_files_dropped_in_s3_reach_gold_through_sensors_and_automation(s3, tmp_p
             assert [r.partition_key for r in found.run_requests] == [str(TODAY)]
             launch(defs, instance, sensor.name, found.run_requests)
 
-        evaluation = dg.evaluate_automation_conditions(defs=automated, instance=instance, asset_selection=selection,
-                                                       cursor=evaluation.cursor)
+        evaluation = dg.evaluate_automation_conditions(
+            defs=automated, instance=instance, asset_selection=selection, cursor=evaluation.cursor
+        )
         silver = set(KEYS[:-1])
         assert requested_keys(evaluation) == silver
-        result = job.execute_in_process(instance=instance, partition_key=str(TODAY),
-                                        asset_selection=[dg.AssetKey.from_user_string(k) for k in silver])
+        result = job.execute_in_process(
+            instance=instance,
+            partition_key=str(TODAY),
+            asset_selection=[dg.AssetKey.from_user_string(k) for k in silver],
+        )
         assert result.success
 
-        evaluation = dg.evaluate_automation_conditions(defs=automated, instance=instance, asset_selection=selection,
-                                                       cursor=evaluation.cursor)
+        evaluation = dg.evaluate_automation_conditions(
+            defs=automated, instance=instance, asset_selection=selection, cursor=evaluation.cursor
+        )
         assert requested_keys(evaluation) == {"gold/daily_revenue"}
-        result = job.execute_in_process(instance=instance, partition_key=str(TODAY),
-                                        asset_selection=[dg.AssetKey(["gold", "daily_revenue"])])
+        result = job.execute_in_process(
+            instance=instance, partition_key=str(TODAY), asset_selection=[dg.AssetKey(["gold", "daily_revenue"])]
+        )
         assert result.success
 
         lake = defs.resources["lake"]

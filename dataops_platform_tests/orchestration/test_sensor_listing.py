@@ -10,12 +10,11 @@ import hashlib
 import dagster as dg
 import pytest
 
-from dataops_platform.declarations import load_declaration
+from dataops_platform.declarations import DEFS_DIR, load_declaration
 from dataops_platform.definitions import build_definitions
+from dataops_platform.orchestration.sensors.ingest import IngestTarget
 from dataops_platform.orchestration.sensors.intake import listing_sensor
 from dataops_platform.orchestration.sensors.listing import ListingPolicy, ListingState
-from dataops_platform.orchestration.sensors.ingest import IngestTarget
-from dataops_platform.declarations import DEFS_DIR
 from dataops_platform.settings import Settings
 from dataops_platform_tests.support.intake_helpers import bronze_identities, execute, launch, s3_settings, submit, tick
 from dataops_platform_tests.support.s3_server import backdate, counting_calls, seed_objects
@@ -31,7 +30,9 @@ def customers_sensor(defs: dg.Definitions, policy: ListingPolicy) -> dg.SensorDe
 
 
 def requested(requests) -> set[tuple[str, str]]:
-    return {(f["key"], f["version"]) for r in requests for f in r.run_config["ops"]["bronze__customers"]["config"]["files"]}
+    return {
+        (f["key"], f["version"]) for r in requests for f in r.run_config["ops"]["bronze__customers"]["config"]["files"]
+    }
 
 
 def put(s3, key: str, body: bytes, root: str = "landing") -> tuple[str, str]:
@@ -132,8 +133,9 @@ def test_the_same_sensor_serves_a_local_intake_folder(tmp_path):
     for i in range(3):
         (folder / f"c{i}.csv").write_bytes(b"customer_id\nC%d\n" % i)
     (folder / "bad\nname.csv").write_bytes(b"a newline in the key: rejected")
-    settings = Settings(intake_root=str(intake), lake_root=str(lake),
-                        partitions_start=(TODAY - dt.timedelta(days=3)).isoformat())
+    settings = Settings(
+        intake_root=str(intake), lake_root=str(lake), partitions_start=(TODAY - dt.timedelta(days=3)).isoformat()
+    )
     defs = build_definitions(settings)
     sensor = defs.resolve_sensor_def("intake_customers")  # as deployed: default policy
     with dg.instance_for_test() as instance:
@@ -168,7 +170,9 @@ def test_budgets_carry_over_and_a_file_not_in_bronze_after_the_retry_delay_is_re
     assert found == [keys[:2], keys[2:4], keys[4:], []]  # nothing skipped, nothing twice
     for key in keys[:4]:  # these runs succeeded; the last one failed
         ledger.record(key, intake.head(key).version, {})
-    retried = [o.key for now in range(1621, 1630) for o in scan(intake, ledger, "d/", lambda k: True, state, policy, now).new]
+    retried = [
+        o.key for now in range(1621, 1630) for o in scan(intake, ledger, "d/", lambda k: True, state, policy, now).new
+    ]
     assert retried == [keys[4]] and state.pending.keys() == {keys[4]}  # once the retry delay has passed
 
 

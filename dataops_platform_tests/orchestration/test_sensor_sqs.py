@@ -47,7 +47,10 @@ def in_queue(s3, url: str) -> int:
 
 
 def event(bucket: str, key: str, etag: str) -> str:
-    record = {"eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": bucket}, "object": {"key": quote_plus(key), "eTag": etag}}}
+    record = {
+        "eventName": "ObjectCreated:Put",
+        "s3": {"bucket": {"name": bucket}, "object": {"key": quote_plus(key), "eTag": etag}},
+    }
     return json.dumps({"Records": [record]})
 
 
@@ -74,7 +77,9 @@ def test_notifications_become_one_run_per_dataset_and_are_deleted_on_the_next_ti
     with dg.instance_for_test() as instance:
         first = tick(sensor, instance, defs, None)
         assert {r.asset_selection[0].path[-1]: files_of(r) for r in first.run_requests} == {
-            "customers": {a, b}, "transactions": {t}}
+            "customers": {a, b},
+            "transactions": {t},
+        }
         assert {r.job_name for r in first.run_requests} == {"ingest_bronze"}
         assert in_queue(s3, queue) == 6  # received, not deleted: the requests are not recorded yet
         launch(defs, instance, sensor.name, first.run_requests)
@@ -89,7 +94,10 @@ def test_notifications_become_one_run_per_dataset_and_are_deleted_on_the_next_ti
         fourth = tick(sensor, instance, defs, forgetful)  # long after: bronze has it
         assert third.run_requests == [] and fourth.run_requests == []
 
-        old, new = put(s3, "crm/customers/b.csv", b"customer_id\nC2 v2\n"), put(s3, "crm/customers/b.csv", b"customer_id\nC2 v3\n")
+        old, new = (
+            put(s3, "crm/customers/b.csv", b"customer_id\nC2 v2\n"),
+            put(s3, "crm/customers/b.csv", b"customer_id\nC2 v3\n"),
+        )
         drain(s3, queue)  # deliver the overwrite's events newest first instead
         for key, etag in (new, old):
             s3.sqs.send_message(QueueUrl=queue, MessageBody=event(s3.intake_bucket, f"landing/{key}", etag))

@@ -14,16 +14,16 @@ from pathlib import Path
 import pytest
 from deltalake import DeltaTable
 
-from dataops_platform.steps.bronze import ingest_requested
-from dataops_platform_tests.support.silver_steps import process_silver_day
-from dataops_platform.storage.record_counts import count_records
-from dataops_platform.steps.silver_checks import silver_checks, table_figures
 from dataops_platform.orchestration.sensors.listing import ListingPolicy, ListingState, scan
+from dataops_platform.steps.bronze import ingest_requested
+from dataops_platform.steps.silver_checks import silver_checks, table_figures
 from dataops_platform.storage.bronze import BronzeStore
 from dataops_platform.storage.file_checks import CHUNK, text_problem
 from dataops_platform.storage.intake import matches
+from dataops_platform.storage.record_counts import count_records
 from dataops_platform_tests.support import bad_input_corpus as bad
 from dataops_platform_tests.support.quality_helpers import declaration, tables
+from dataops_platform_tests.support.silver_steps import process_silver_day
 
 DAY = dt.date(2026, 11, 15)
 NOON = dt.datetime(2026, 11, 15, 12, tzinfo=dt.timezone.utc).timestamp()
@@ -73,8 +73,15 @@ def run_dataset(spark, intake: Path, lake: Path, name: str) -> DatasetRun:
             land(intake, intake_key(case, decl), case.body)
     store = BronzeStore(str(lake), str(intake))
     accept = lambda key: matches(key, decl.intake.prefix, decl.intake.pattern)  # noqa: E731
-    found = scan(store.intake, store.ledger(decl.source, decl.name), decl.intake.prefix, accept, ListingState(),
-                 ListingPolicy(), time.time())
+    found = scan(
+        store.intake,
+        store.ledger(decl.source, decl.name),
+        decl.intake.prefix,
+        accept,
+        ListingState(),
+        ListingPolicy(),
+        time.time(),
+    )
     requested = [(f.key, f.version) for f in found.new] + [(c.name, "any") for c in cases if c.requested]
     bronze = ingest_requested(store, decl, DAY, requested)
     assert not bronze.failed and not bronze.superseded
@@ -83,8 +90,9 @@ def run_dataset(spark, intake: Path, lake: Path, name: str) -> DatasetRun:
     checks = {c.name: c for c in silver_checks(decl, outcome, table_figures(decl, silver_uri, tables()), [])}
     rows = {uri: DeltaTable(uri).to_pyarrow_table().to_pylist() for uri in (silver_uri, quarantine_uri)}
     copies = {f.metadata["source_key"]: f for f in bronze.ingested}
-    return DatasetRun(decl, found.rejected + bronze.rejected, copies, outcome, rows[silver_uri], rows[quarantine_uri],
-                      checks)
+    return DatasetRun(
+        decl, found.rejected + bronze.rejected, copies, outcome, rows[silver_uri], rows[quarantine_uri], checks
+    )
 
 
 def _quoted(key: str) -> str:
@@ -132,9 +140,25 @@ def observed(spark, root) -> dict[str, tuple[bad.Case, Observed, DatasetRun]]:
 
 def test_the_corpus_covers_every_named_kind():
     kinds = " ".join(c.kind for c in CASES).lower()
-    named = ["empty", "header only", "truncated", "binary", "wrong delimiter", "bom", "crlf", "latin-1",
-             "extra column", "missing", "wrong types", "huge line", "gzip", "json with nested garbage",
-             "duplicate column", "'..'", "unicode key"]
+    named = [
+        "empty",
+        "header only",
+        "truncated",
+        "binary",
+        "wrong delimiter",
+        "bom",
+        "crlf",
+        "latin-1",
+        "extra column",
+        "missing",
+        "wrong types",
+        "huge line",
+        "gzip",
+        "json with nested garbage",
+        "duplicate column",
+        "'..'",
+        "unicode key",
+    ]
     assert [k for k in named if k not in kinds] == []
     assert len([c for c in CASES if not c.kind.startswith("good")]) >= 20
 

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from dataops_platform.declarations import load_declaration
+from dataops_platform.declarations import DEFS_DIR, load_declaration
 from dataops_platform.steps.bronze import ingest_day
-from dataops_platform.declarations import DEFS_DIR
 from dataops_platform.storage.bronze import BronzeStore
 from dataops_platform.storage.keys import UnsafeKeyError, check_relative_key, safe_file_name
 from dataops_platform.storage.layout import bronze_partition_prefix
@@ -53,7 +52,10 @@ def test_ingest_copies_unchanged_with_metadata_exactly_once(lake_dirs, customers
     meta = json.loads(copy.path.with_name(copy.path.name + ".metadata.json").read_text())
     assert meta["sha256"] == hashlib.sha256(content).hexdigest()
     assert (meta["size_bytes"], meta["source_key"], meta["content_type"]) == (
-        len(content), "crm/customers/customers_2026-11-15.csv", "text/csv")
+        len(content),
+        "crm/customers/customers_2026-11-15.csv",
+        "text/csv",
+    )
     assert meta["source_location"] == str(intake) and meta["platform_version"] and meta["ingested_at"]
 
 
@@ -77,7 +79,9 @@ def test_data_file_without_metadata_is_not_visible(lake_dirs, customers):
     assert BronzeStore(str(lake), str(intake)).partition_files("crm", "customers", DAY) == []
 
 
-@pytest.mark.parametrize("key", ["../etc/passwd", "/abs/file.csv", "a/../../b.csv", "a//b.csv", "a/./b.csv", "", "a\\b.csv", "a\x00.csv"])
+@pytest.mark.parametrize(
+    "key", ["../etc/passwd", "/abs/file.csv", "a/../../b.csv", "a//b.csv", "a/./b.csv", "", "a\\b.csv", "a\x00.csv"]
+)
 def test_unsafe_keys_are_rejected(key):
     with pytest.raises(UnsafeKeyError, match="rejected object key"):
         check_relative_key(key)

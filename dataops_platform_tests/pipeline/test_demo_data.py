@@ -30,44 +30,95 @@ LAYOUT = {  # dataset -> (folder, file stem, format)
     "support_tickets": ("helpdesk/tickets", "support_tickets", "jsonl"),
 }
 COLUMNS = {
-    "customers": ["customer_id", "first_name", "last_name", "email", "phone", "signup_date", "region",
-                  "status", "updated_at"],
+    "customers": [
+        "customer_id",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "signup_date",
+        "region",
+        "status",
+        "updated_at",
+    ],
     "transactions": ["transaction_id", "customer_id", "transaction_ts", "amount", "channel", "status"],
     "web_events": ["event_id", "customer_id", "session_id", "event_ts", "event_type", "page", "device"],
-    "support_tickets": ["ticket_id", "customer_id", "created_at", "updated_at", "status", "priority",
-                        "channel", "subject"],
+    "support_tickets": [
+        "ticket_id",
+        "customer_id",
+        "created_at",
+        "updated_at",
+        "status",
+        "priority",
+        "channel",
+        "subject",
+    ],
 }
-ID_PATTERN = {"customers": r"C\d{7}", "transactions": r"T\d{10}", "web_events": r"E\d{10}",
-              "support_tickets": r"K\d{8}"}
+ID_PATTERN = {
+    "customers": r"C\d{7}",
+    "transactions": r"T\d{10}",
+    "web_events": r"E\d{10}",
+    "support_tickets": r"K\d{8}",
+}
 ALLOWED = {
-    "customers": {"region": {"north", "south", "east", "west", "central"},
-                  "status": {"active", "inactive", "churned"}},
-    "transactions": {"status": {"completed", "pending", "failed", "refunded"},
-                     "channel": {"online", "store", "mobile"}},
-    "web_events": {"event_type": {"page_view", "click", "add_to_cart", "checkout", "login", "search"},
-                   "device": {"desktop", "mobile", "tablet"}},
-    "support_tickets": {"status": {"open", "pending", "resolved", "closed"},
-                        "priority": {"low", "medium", "high", "urgent"},
-                        "channel": {"email", "phone", "chat"}},
+    "customers": {"region": {"north", "south", "east", "west", "central"}, "status": {"active", "inactive", "churned"}},
+    "transactions": {
+        "status": {"completed", "pending", "failed", "refunded"},
+        "channel": {"online", "store", "mobile"},
+    },
+    "web_events": {
+        "event_type": {"page_view", "click", "add_to_cart", "checkout", "login", "search"},
+        "device": {"desktop", "mobile", "tablet"},
+    },
+    "support_tickets": {
+        "status": {"open", "pending", "resolved", "closed"},
+        "priority": {"low", "medium", "high", "urgent"},
+        "channel": {"email", "phone", "chat"},
+    },
 }
-SYNONYMS = {"n": "north", "s": "south", "e": "east", "w": "west", "c": "central", "complete": "completed",
-            "done": "completed", "ok": "completed", "fail": "failed", "web": "online", "pos": "store",
-            "app": "mobile"}
-CRITICAL = {"customers": ("email", "signup_date", "region"),
-            "transactions": ("customer_id", "transaction_ts", "amount"),
-            "web_events": ("customer_id", "event_ts", "event_type"),
-            "support_tickets": ("customer_id", "created_at", "status")}
+SYNONYMS = {
+    "n": "north",
+    "s": "south",
+    "e": "east",
+    "w": "west",
+    "c": "central",
+    "complete": "completed",
+    "done": "completed",
+    "ok": "completed",
+    "fail": "failed",
+    "web": "online",
+    "pos": "store",
+    "app": "mobile",
+}
+CRITICAL = {
+    "customers": ("email", "signup_date", "region"),
+    "transactions": ("customer_id", "transaction_ts", "amount"),
+    "web_events": ("customer_id", "event_ts", "event_type"),
+    "support_tickets": ("customer_id", "created_at", "status"),
+}
 DATES = {"customers": ("signup_date",)}
-STAMPS = {"customers": ("updated_at",), "transactions": ("transaction_ts",), "web_events": ("event_ts",),
-          "support_tickets": ("created_at", "updated_at")}
-QUARANTINED = {"null_primary_key", "malformed_date", "future_date", "negative_amount", "non_numeric_amount",
-               "unknown_category", "corrupt_line"}
+STAMPS = {
+    "customers": ("updated_at",),
+    "transactions": ("transaction_ts",),
+    "web_events": ("event_ts",),
+    "support_tickets": ("created_at", "updated_at"),
+}
+QUARANTINED = {
+    "null_primary_key",
+    "malformed_date",
+    "future_date",
+    "negative_amount",
+    "non_numeric_amount",
+    "unknown_category",
+    "corrupt_line",
+}
 EMAIL = re.compile(r"^[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}$")
 
 
 # ------------------------------------------------------------------------------------------------
 # Reading and re-classifying the files
 # ------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Row:
@@ -81,8 +132,9 @@ def read_dataset(root: Path, name: str) -> list[Row]:
     folder, stem, fmt = LAYOUT[name]
     rows = []
     for path in sorted((root / folder).iterdir()):
-        day = dt.date.fromisoformat(re.fullmatch(rf"{stem}_(\d{{4}}-\d{{2}}-\d{{2}})(_part\d{{3}})?\.{fmt}",
-                                                 path.name).group(1))
+        day = dt.date.fromisoformat(
+            re.fullmatch(rf"{stem}_(\d{{4}}-\d{{2}}-\d{{2}})(_part\d{{3}})?\.{fmt}", path.name).group(1)
+        )
         lines = path.read_text(encoding="utf-8").split("\n")
         assert lines.pop() == "", "every line ends with a newline"
         if fmt == "csv":
@@ -131,8 +183,7 @@ def classify(name: str, row: Row, customers: set[str]) -> str | None:
         return "null_primary_key"
     if any(not rec[column] for column in CRITICAL[name]):
         return "null_critical"
-    if (any(not is_date(rec[c]) for c in DATES.get(name, ()))
-            or any(stamp(rec[c]) is None for c in STAMPS[name])):
+    if any(not is_date(rec[c]) for c in DATES.get(name, ())) or any(stamp(rec[c]) is None for c in STAMPS[name]):
         return "malformed_date"
     limit = dt.datetime.combine(row.day, dt.time(), UTC) + dt.timedelta(days=2)
     if any(stamp(rec[c]) > limit for c in STAMPS[name]):
@@ -184,6 +235,7 @@ def recount_all(root: Path) -> dict[str, Recount]:
 # Fixtures
 # ------------------------------------------------------------------------------------------------
 
+
 def _generate(root: Path, **kwargs) -> dict:
     params = {"rows": 500, "days": 3, "start_date": START, "seed": 7} | kwargs
     return generate(root, **params)
@@ -204,6 +256,7 @@ def files_of(root: Path) -> dict[str, bytes]:
 # Tests
 # ------------------------------------------------------------------------------------------------
 
+
 def test_same_parameters_give_byte_identical_files(tmp_path):
     _generate(tmp_path / "a", defect_scale=2.0)
     _generate(tmp_path / "b", defect_scale=2.0)
@@ -211,8 +264,10 @@ def test_same_parameters_give_byte_identical_files(tmp_path):
     first, second, other = files_of(tmp_path / "a"), files_of(tmp_path / "b"), files_of(tmp_path / "c")
     assert first == second
     assert first.keys() == other.keys()
-    assert first["payments/transactions/transactions_2026-03-01.csv"] != \
-        other["payments/transactions/transactions_2026-03-01.csv"]
+    assert (
+        first["payments/transactions/transactions_2026-03-01.csv"]
+        != other["payments/transactions/transactions_2026-03-01.csv"]
+    )
 
 
 def test_layout_and_modification_times(demo):
@@ -304,8 +359,9 @@ def test_clean_rows_are_well_formed(demo):
 def test_customer_updates_are_later_versions_of_clean_customers(tmp_path):
     _generate(tmp_path)
     got = recount(tmp_path, "customers", set())
-    first = {row.record["customer_id"]: row for row, kind in zip(got.rows, got.kinds)
-             if kind is None and row.day == START}
+    first = {
+        row.record["customer_id"]: row for row, kind in zip(got.rows, got.kinds) if kind is None and row.day == START
+    }
     updates = [row for row in got.rows if row.day > START and row.record["customer_id"] in first]
     assert updates
     for row in updates:
@@ -344,8 +400,9 @@ def test_part_files_chunks_and_progress(tmp_path, monkeypatch):
     messages = []
     manifest = _generate(tmp_path, rows=500, days=2, defect_scale=3.0, progress=messages.append)
     paths = [f["path"] for f in manifest["datasets"]["transactions"]["files"]]
-    assert paths == [f"payments/transactions/transactions_2026-03-0{day}_part00{part}.csv"
-                     for day in (1, 2) for part in (1, 2, 3)]
+    assert paths == [
+        f"payments/transactions/transactions_2026-03-0{day}_part00{part}.csv" for day in (1, 2) for part in (1, 2, 3)
+    ]
     assert [f["rows"] > 0 for f in manifest["datasets"]["web_events"]["files"]] == [True] * 6
     assert len(manifest["datasets"]["support_tickets"]["files"]) == 2  # chunks appended to one file a day
     assert len(messages) == 6 + 6 + 2 + 2 + 1

@@ -33,8 +33,13 @@ def test_defects_past_thresholds_block_gold(tmp_path, spark):
     demo_data.generate(intake, rows=1500, days=1, start_date=DAY, defect_scale=6)
     defs = build_definitions(Settings(intake_root=str(intake), lake_root=str(lake), partitions_start="2026-11-01"))
     with dg.instance_for_test() as instance:
-        result = dg.materialize(selection(defs), partition_key=DAY.isoformat(), resources=defs.resources,
-                                instance=instance, raise_on_error=False)
+        result = dg.materialize(
+            selection(defs),
+            partition_key=DAY.isoformat(),
+            resources=defs.resources,
+            instance=instance,
+            raise_on_error=False,
+        )
         assert not result.success
         materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
         assert "silver/transactions" in materialized and "quarantine/transactions" in materialized
@@ -47,8 +52,10 @@ def test_defects_past_thresholds_block_gold(tmp_path, spark):
         assert figures["failing_rules"].value["amount_greater_than_or_equal_to"]["failed"] > 0
         failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
         assert "blocking asset check" in str(failure.event_specific_data.error)
-        assert not dg.AssetKey(["gold", "customer_360"]) in instance.get_asset_keys() or not instance.fetch_materializations(
-            dg.AssetKey(["gold", "customer_360"]), limit=1).records
+        assert (
+            dg.AssetKey(["gold", "customer_360"]) not in instance.get_asset_keys()
+            or not instance.fetch_materializations(dg.AssetKey(["gold", "customer_360"]), limit=1).records
+        )
 
 
 def write_transactions(intake, day: dt.date, count: int, start: int) -> None:

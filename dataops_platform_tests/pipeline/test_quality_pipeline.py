@@ -7,12 +7,12 @@ import datetime as dt
 
 from deltalake import DeltaTable
 
-from dataops_platform_tests.support.silver_steps import process_silver_day
 from dataops_platform.steps.referential import orphan_counts
+from dataops_platform.steps.silver import silver_spec
 from dataops_platform.steps.silver_checks import silver_checks, table_figures
 from dataops_platform.transforms.silver import attach_reference_flag, conform, quarantined_rows
-from dataops_platform.steps.silver import silver_spec
 from dataops_platform_tests.support.quality_helpers import declaration, land_and_ingest, tables
+from dataops_platform_tests.support.silver_steps import process_silver_day
 
 DAY = dt.date(2026, 11, 15)
 HEADER = "transaction_id,customer_id,transaction_ts,amount,channel,status\n"
@@ -52,8 +52,13 @@ def test_rule_failures_are_counted_exactly_and_rows_quarantined(spark, lake_dirs
     assert rejected["T0000000013"]["amount"] == "abc"  # raw text kept
     assert rejected["T0000000013"]["_failed_rules"] == ["amount_parses"]
     assert rejected[None]["_reasons"] == ["transaction_id: required value is missing"]
-    assert rejected["T0000000011"]["_bronze_file"].endswith("_t.csv") and rejected["T0000000011"]["_ingestion_date"] == DAY
-    assert [s["transaction_id"] for s in outcome.samples["amount_greater_than_or_equal_to"]] == ["T0000000011", "T0000000012"]
+    assert (
+        rejected["T0000000011"]["_bronze_file"].endswith("_t.csv") and rejected["T0000000011"]["_ingestion_date"] == DAY
+    )
+    assert [s["transaction_id"] for s in outcome.samples["amount_greater_than_or_equal_to"]] == [
+        "T0000000011",
+        "T0000000012",
+    ]
 
     results = {c.name: c for c in silver_checks(decl, outcome, table_figures(decl, silver, tables()), [])}
     assert results["accuracy"].passed and results["accuracy"].metadata["unaccounted"] == 0
@@ -68,7 +73,9 @@ def test_schema_drift_new_missing_and_retyped_columns(spark, lake_dirs):
     reordered = "status,transaction_id,customer_id,transaction_ts,amount,coupon\n" + "".join(
         f"completed,T{i:010d},C0000001,2026-11-15T10:00:00Z,5.00,X\n" for i in range(100, 112)
     )
-    retyped = HEADER + "".join(f"T{i:010d},C0000001,2026-11-15T10:00:00Z,ten,online,completed\n" for i in range(200, 212))
+    retyped = HEADER + "".join(
+        f"T{i:010d},C0000001,2026-11-15T10:00:00Z,ten,online,completed\n" for i in range(200, 212)
+    )
     decl, outcome, silver, _ = run_day(spark, lake_dirs, "transactions", {"a.csv": reordered, "b.csv": retyped})
     assert outcome.read_report.extra_columns == {next(iter(outcome.read_report.extra_columns)): ["coupon"]}
     assert list(outcome.read_report.missing_columns.values()) == [["channel"]]
@@ -91,7 +98,8 @@ def test_samples_mask_pii(spark, lake_dirs):
 
 def test_orphans_counted_and_optionally_quarantined(spark):
     child = spark.createDataFrame(
-        [("T1", "C1"), ("T2", "C9"), ("T3", None), ("T4", "C9"), ("T5", "C8")], "transaction_id string, customer_id string"
+        [("T1", "C1"), ("T2", "C9"), ("T3", None), ("T4", "C9"), ("T5", "C8")],
+        "transaction_id string, customer_id string",
     )
     parent = spark.createDataFrame([("C1",), ("C2",)], "customer_id string")
     assert orphan_counts(child, "customer_id", parent, "customer_id") == (3, 4, ["C8", "C9"])
@@ -99,8 +107,10 @@ def test_orphans_counted_and_optionally_quarantined(spark):
     spec = silver_spec(declaration("transactions"))
     spec = type(spec)(**{**spec.__dict__, "quarantined_references": {"customer_id": "customers"}})
     raw = spark.createDataFrame(
-        [("T0000000001", "C0000001", "2026-11-15T10:00:00Z", "1.00", "online", "completed", "f", DAY),
-         ("T0000000002", "C0000009", "2026-11-15T10:00:00Z", "1.00", "online", "completed", "f", DAY)],
+        [
+            ("T0000000001", "C0000001", "2026-11-15T10:00:00Z", "1.00", "online", "completed", "f", DAY),
+            ("T0000000002", "C0000009", "2026-11-15T10:00:00Z", "1.00", "online", "completed", "f", DAY),
+        ],
         "transaction_id string, customer_id string, transaction_ts string, amount string, channel string, status string, "
         "_bronze_file string, _ingestion_date date",
     )
@@ -108,4 +118,5 @@ def test_orphans_counted_and_optionally_quarantined(spark):
     flagged = attach_reference_flag(conform(raw, spec), "customer_id", customers)
     rejected = quarantined_rows(flagged, spec.rules(), spec).collect()
     assert [(r["transaction_id"], r["_reasons"]) for r in rejected] == [
-        ("T0000000002", ["customer_id: 'C0000009' not found in customers"])]
+        ("T0000000002", ["customer_id: 'C0000009' not found in customers"])
+    ]

@@ -12,16 +12,15 @@ import pyarrow as pa
 import pytest
 from deltalake import DeltaTable
 
-from dataops_platform.declarations import load_declaration
-from dataops_platform.steps.bronze import ingest_day, ingest_requested
-from dataops_platform.declarations import DEFS_DIR
+from dataops_platform.declarations import DEFS_DIR, load_declaration
+from dataops_platform.orchestration.resources.lake import LakeResource
 from dataops_platform.settings import Settings
+from dataops_platform.steps.bronze import ingest_day, ingest_requested
 from dataops_platform.storage import delta
 from dataops_platform.storage.bronze import METADATA_SUFFIX, BronzeStore
 from dataops_platform.storage.keys import UnsafeKeyError
 from dataops_platform.storage.ledger import IngestLedger
 from dataops_platform.storage.objects import LocalObjectStore, ObjectChanged
-from dataops_platform.orchestration.resources.lake import LakeResource
 from dataops_platform.storage.s3 import S3ObjectStore
 from dataops_platform_tests.support.s3_server import REGION, SECRET
 
@@ -116,8 +115,12 @@ def test_a_requested_version_overwritten_meanwhile_is_superseded_and_foreign_key
     intake.write("crm/customers/c.csv", b"v1")
     old = intake.head("crm/customers/c.csv").version
     intake.write("crm/customers/c.csv", b"v2")
-    outcome = ingest_requested(store, customers, DAY, [("crm/customers/c.csv", old), ("web/events/x.jsonl", "e"),
-                                                       ("crm/customers/../../x.csv", "e")])
+    outcome = ingest_requested(
+        store,
+        customers,
+        DAY,
+        [("crm/customers/c.csv", old), ("web/events/x.jsonl", "e"), ("crm/customers/../../x.csv", "e")],
+    )
     assert outcome.superseded == ["crm/customers/c.csv"] and not outcome.ingested
     assert len(outcome.rejected) == 2 and all("rejected object key" in r for r in outcome.rejected)
 
@@ -156,7 +159,9 @@ def test_delta_on_s3_merge_replace_and_read_through_arrow(s3, spark):
     assert not delta.table_exists(uri, options)
     rows = pa.table({"k": ["a", "b"], "v": [1, 1], "h": ["x", "y"], "p": [1, 2]})
     first = delta.merge_latest(uri, rows, ["k"], "v", "h", ["p"], options)
-    second = delta.merge_latest(uri, pa.table({"k": ["a"], "v": [2], "h": ["z"], "p": [1]}), ["k"], "v", "h", ["p"], options)
+    second = delta.merge_latest(
+        uri, pa.table({"k": ["a"], "v": [2], "h": ["z"], "p": [1]}), ["k"], "v", "h", ["p"], options
+    )
     assert first.metrics["num_target_rows_inserted"] == 2 and second.metrics["num_target_rows_updated"] == 1
     delta.replace_where(uri, pa.table({"k": ["c"], "v": [1], "h": ["w"], "p": [2]}), "p = 2", ["p"], options)
     df = delta.read_table(spark, uri, options)
@@ -168,7 +173,9 @@ def test_delta_on_s3_merge_replace_and_read_through_arrow(s3, spark):
 def test_concurrent_first_writes_and_merges_converge_without_duplicates(where, tmp_path, request):
     if where == "s3":
         s3 = request.getfixturevalue("s3")
-        options = LakeResource(lake_root=s3.lake_root, intake_root="x", endpoint_url=s3.endpoint, region=REGION).storage_options
+        options = LakeResource(
+            lake_root=s3.lake_root, intake_root="x", endpoint_url=s3.endpoint, region=REGION
+        ).storage_options
         uri = f"{s3.lake_root}/silver/race"
     else:
         options, uri = None, str(tmp_path / "race")
@@ -194,8 +201,11 @@ def test_concurrent_first_writes_and_merges_converge_without_duplicates(where, t
 
 def test_settings_accept_s3_roots_and_reject_other_schemes():
     Settings(intake_root="s3://intake/landing", lake_root="s3://lake-bucket", intake_queue_url="http://q").validate()
-    for bad, message in (("gs://b/x", "expected a local path or s3"), ("s3://Bad_Name/x", "not a valid S3 bucket"),
-                         ("s3://bucket/a/../b", "rejected object key")):
+    for bad, message in (
+        ("gs://b/x", "expected a local path or s3"),
+        ("s3://Bad_Name/x", "not a valid S3 bucket"),
+        ("s3://bucket/a/../b", "rejected object key"),
+    ):
         with pytest.raises(ValueError, match=message):
             Settings(intake_root=bad, lake_root="lake").validate()
     with pytest.raises(ValueError, match="DATAOPS_INTAKE_QUEUE_URL"):

@@ -29,8 +29,10 @@ from dagster._daemon.run_coordinator.queued_run_coordinator_daemon import Queued
 from dagster._daemon.sensor import execute_sensor_iteration
 
 REPO = Path(__file__).resolve().parents[2]
-IN_MEMORY_LAUNCHER = {"module": "dagster._core.launcher.sync_in_memory_run_launcher",
-                      "class": "SyncInMemoryRunLauncher"}
+IN_MEMORY_LAUNCHER = {
+    "module": "dagster._core.launcher.sync_in_memory_run_launcher",
+    "class": "SyncInMemoryRunLauncher",
+}
 LOG = logging.getLogger("dataops_platform_tests.daemons")
 
 
@@ -61,8 +63,9 @@ class Daemons:
         """The `automation` sensor: evaluates the automation conditions and submits runs."""
         daemon = AssetDaemon(settings=self.instance.get_auto_materialize_settings(), pre_sensor_interval_seconds=0)
         with self._tick_time():
-            daemon._run_iteration_impl(self.context, threadpool_executor=None, amp_tick_futures={},
-                                       debug_crash_flags={})
+            daemon._run_iteration_impl(
+                self.context, threadpool_executor=None, amp_tick_futures={}, debug_crash_flags={}
+            )
 
     def dequeue(self) -> None:
         """Launch queued runs (each executes to the end before this returns)."""
@@ -74,6 +77,7 @@ def daemons(instance: dg.DagsterInstance, module: str = "dataops_platform.defini
     """The platform's code location (built from the environment) loaded in this process."""
     origin = InProcessCodeLocationOrigin(
         LoadableTargetOrigin(executable_path=sys.executable, module_name=module, working_directory=str(REPO)),
-        location_name="dataops_platform")
+        location_name="dataops_platform",
+    )
     with WorkspaceProcessContext(instance, InProcessWorkspaceLoadTarget(origin)) as context:
         yield Daemons(context, clock=time.time())

@@ -69,8 +69,9 @@ def bronze(args: dict) -> dict:
     if args.get("hang"):
         _hang_in_bronze(args["hang"], args["target"], args["barrier"])
     store = BronzeStore(LocalObjectStore(args["lake"]), LocalObjectStore(args["intake"]))
-    outcome = ingest_requested(store, customers_declaration(), dt.date.fromisoformat(args["day"]),
-                               [tuple(f) for f in args["files"]])
+    outcome = ingest_requested(
+        store, customers_declaration(), dt.date.fromisoformat(args["day"]), [tuple(f) for f in args["files"]]
+    )
     return {"ingested": [f.identity[0] for f in outcome.ingested], "already_present": outcome.already_present}
 
 
@@ -78,19 +79,31 @@ def silver(args: dict) -> dict:
     """The silver step of one ingestion date, with its own SparkSession (the run process)."""
     from pyspark.sql import SparkSession
 
-    from dataops_platform_tests.support.silver_steps import process_silver_day
-    from dataops_platform.settings import Settings
     from dataops_platform.orchestration.resources.lake import LakeResource
+    from dataops_platform.settings import Settings
+    from dataops_platform_tests.support.silver_steps import process_silver_day
 
-    settings = Settings(intake_root="unused", lake_root="unused", spark_master="local[1]",
-                        spark_driver_memory="1g", spark_shuffle_partitions=2)
+    settings = Settings(
+        intake_root="unused",
+        lake_root="unused",
+        spark_master="local[1]",
+        spark_driver_memory="1g",
+        spark_shuffle_partitions=2,
+    )
     builder = SparkSession.builder
     for key, value in settings.spark_config().items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     lake = LakeResource(**args["lake"])
-    outcome = process_silver_day(spark, lake.bronze, customers_declaration(), dt.date.fromisoformat(args["day"]),
-                                 lake.silver_uri(DATASET), lake.quarantine_uri(DATASET), lake.tables)
+    outcome = process_silver_day(
+        spark,
+        lake.bronze,
+        customers_declaration(),
+        dt.date.fromisoformat(args["day"]),
+        lake.silver_uri(DATASET),
+        lake.quarantine_uri(DATASET),
+        lake.tables,
+    )
     return {"silver_version": outcome.silver_version, "rows_inserted": outcome.rows_inserted}
 
 
@@ -127,8 +140,12 @@ def daemon(args: dict) -> dict:
     from dagster._daemon.sensor import execute_sensor_iteration
 
     origin = InProcessCodeLocationOrigin(
-        LoadableTargetOrigin(executable_path=sys.executable, module_name="dataops_platform_tests.support.faults_support",
-                             attribute="sensor_location", working_directory=str(Path.cwd())),
+        LoadableTargetOrigin(
+            executable_path=sys.executable,
+            module_name="dataops_platform_tests.support.faults_support",
+            attribute="sensor_location",
+            working_directory=str(Path.cwd()),
+        ),
         location_name="faults",
     )
     flags = {"intake_customers": {args["crash_at"]: signal.SIGKILL}} if args.get("crash_at") else None
@@ -137,8 +154,9 @@ def daemon(args: dict) -> dict:
             for i in range(args.get("iterations", 1)):
                 if i:
                     time.sleep(1.1)  # the sensor's minimum interval
-                list(execute_sensor_iteration(context, logging.getLogger("faults"), None, None,
-                                              debug_crash_flags=flags))
+                list(
+                    execute_sensor_iteration(context, logging.getLogger("faults"), None, None, debug_crash_flags=flags)
+                )
     return {"iterations": args.get("iterations", 1)}
 
 

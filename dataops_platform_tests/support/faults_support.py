@@ -31,7 +31,14 @@ _REQUEST_LINE = re.compile(rb"^(GET|PUT|POST|HEAD|DELETE) (\S+) HTTP/1\.[01]\r\n
 # and answer nothing from then on; swallow it and every later one (the endpoint stops answering);
 # or close everything (the endpoint dies).
 PASS, HOLD, HOLD_RESPONSE, DROP_RESPONSE, LOSE_RESPONSE, BLACKHOLE, DIE = (
-    "pass", "hold", "hold_response", "drop_response", "lose_response", "blackhole", "die")
+    "pass",
+    "hold",
+    "hold_response",
+    "drop_response",
+    "lose_response",
+    "blackhole",
+    "die",
+)
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
@@ -204,7 +211,11 @@ class Child:
         self.command = command
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "dataops_platform_tests.support.faults_children", command, json.dumps(args)],
-            cwd=REPO, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=REPO,
+            env={**os.environ, **(env or {})},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
 
     def kill_when(self, condition: Callable[[], bool], what: str, timeout: float = CHILD_TIMEOUT) -> None:
@@ -250,23 +261,26 @@ def sensor_location() -> dg.Definitions:
     recent window), on the local lake and intake folders of the DATAOPS_* variables."""
     from dataops_platform.orchestration.bronze import bronze_asset
     from dataops_platform.orchestration.partitions import daily_partitions
+    from dataops_platform.orchestration.resources.lake import LakeResource
+    from dataops_platform.orchestration.sensors.ingest import IngestTarget, ingest_job
     from dataops_platform.orchestration.sensors.intake import listing_sensor
     from dataops_platform.orchestration.sensors.listing import ListingPolicy
-    from dataops_platform.orchestration.sensors.ingest import IngestTarget, ingest_job
     from dataops_platform.settings import Settings
-    from dataops_platform.orchestration.resources.lake import LakeResource
 
     settings, declaration = Settings.from_env(), customers_declaration()
     bronze = bronze_asset(declaration, daily_partitions(settings.partitions_start), settings.lake_root)
     target = IngestTarget(declaration)
     lake = LakeResource(lake_root=settings.lake_root, intake_root=settings.intake_root)
-    return dg.Definitions(assets=[bronze], jobs=[ingest_job(dg.AssetSelection.assets(bronze))], resources={"lake": lake},
-                          sensors=[listing_sensor(target, 1, ListingPolicy(window_seconds=0))])
+    return dg.Definitions(
+        assets=[bronze],
+        jobs=[ingest_job(dg.AssetSelection.assets(bronze))],
+        resources={"lake": lake},
+        sensors=[listing_sensor(target, 1, ListingPolicy(window_seconds=0))],
+    )
 
 
 def customers_declaration():
     """The dataset every fault test uses."""
-    from dataops_platform.declarations import load_declaration
-    from dataops_platform.declarations import DEFS_DIR
+    from dataops_platform.declarations import DEFS_DIR, load_declaration
 
     return load_declaration(DEFS_DIR / "customers" / "defs.yaml")

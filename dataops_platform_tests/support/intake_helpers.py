@@ -18,15 +18,22 @@ from dataops_platform_tests.support.s3_server import REGION
 def s3_settings(s3, tmp_path: Path, **overrides) -> Settings:
     """Settings of a platform on the test's moto buckets (partitions start 10 days ago)."""
     today = dt.datetime.now(dt.timezone.utc).date()
-    values = dict(intake_root=s3.intake_root, lake_root=s3.lake_root, aws_endpoint_url=s3.endpoint, aws_region=REGION,
-                  cache_dir=str(tmp_path / "cache"), partitions_start=(today - dt.timedelta(days=10)).isoformat())
+    values = dict(
+        intake_root=s3.intake_root,
+        lake_root=s3.lake_root,
+        aws_endpoint_url=s3.endpoint,
+        aws_region=REGION,
+        cache_dir=str(tmp_path / "cache"),
+        partitions_start=(today - dt.timedelta(days=10)).isoformat(),
+    )
     return Settings(**{**values, **overrides})
 
 
 def tick(sensor: dg.SensorDefinition, instance: dg.DagsterInstance, defs: dg.Definitions, cursor: str | None):
     """One evaluation of `sensor` from `cursor` (SensorExecutionData: run_requests, cursor, skip_message)."""
-    context = dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs, resources=defs.resources,
-                                      sensor_name=sensor.name)
+    context = dg.build_sensor_context(
+        instance=instance, cursor=cursor, definitions=defs, resources=defs.resources, sensor_name=sensor.name
+    )
     return sensor.evaluate_tick(context)
 
 
@@ -40,9 +47,14 @@ def submit(defs: dg.Definitions, instance: dg.DagsterInstance, sensor_name: str,
             skipped.append(request.run_key)
             continue
         job = defs.resolve_job_def(request.job_name)
-        runs.append(instance.create_run_for_job(
-            job_def=job, run_config=request.run_config, asset_selection=set(request.asset_selection or []) or None,
-            tags={**request.tags, **tags, PARTITION_NAME_TAG: request.partition_key}))
+        runs.append(
+            instance.create_run_for_job(
+                job_def=job,
+                run_config=request.run_config,
+                asset_selection=set(request.asset_selection or []) or None,
+                tags={**request.tags, **tags, PARTITION_NAME_TAG: request.partition_key},
+            )
+        )
     return runs, skipped
 
 

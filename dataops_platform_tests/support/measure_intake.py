@@ -80,15 +80,19 @@ def listing_ticks(b: Buckets, objects: int, work: Path) -> None:
     b.client.put_object(Bucket=b.intake_bucket, Key="landing/crm/customers/2099/latency.csv", Body=b"z")
     found = scan(intake, ledger, "crm/customers/", accept, state, policy, now)
     assert [o.key for o in found.new] == ["crm/customers/2099/latency.csv"]
-    print(f"listing: put -> found with a tick right after the put: {time.perf_counter() - put_at:.3f} s "
-          f"(sensor interval {defs.resolve_sensor_def('intake_customers').minimum_interval_seconds} s)")
+    print(
+        f"listing: put -> found with a tick right after the put: {time.perf_counter() - put_at:.3f} s "
+        f"(sensor interval {defs.resolve_sensor_def('intake_customers').minimum_interval_seconds} s)"
+    )
 
 
 def sqs_detection(b: Buckets, work: Path, trials: int) -> None:
     queue = b.sqs.create_queue(QueueName=f"events-{uuid.uuid4().hex[:8]}")["QueueUrl"]
     arn = b.sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    b.client.put_bucket_notification_configuration(Bucket=b.intake_bucket, NotificationConfiguration={
-        "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]})
+    b.client.put_bucket_notification_configuration(
+        Bucket=b.intake_bucket,
+        NotificationConfiguration={"QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]},
+    )
     defs = build_definitions(s3_settings(b, work, intake_queue_url=queue))
     sensor, seconds = defs.resolve_sensor_def("intake_sqs"), []
     with dg.instance_for_test() as instance:
@@ -100,8 +104,10 @@ def sqs_detection(b: Buckets, work: Path, trials: int) -> None:
             seconds.append(time.perf_counter() - put_at)
             assert len(result.run_requests) == 1, result
             cursor = result.cursor
-    print(f"intake_sqs: put -> run request with a tick right after the put: median {statistics.median(seconds):.3f} s, "
-          f"max {max(seconds):.3f} s over {trials} puts; sensor interval {sensor.minimum_interval_seconds} s")
+    print(
+        f"intake_sqs: put -> run request with a tick right after the put: median {statistics.median(seconds):.3f} s, "
+        f"max {max(seconds):.3f} s over {trials} puts; sensor interval {sensor.minimum_interval_seconds} s"
+    )
 
 
 def main() -> None:

@@ -37,8 +37,9 @@ class Server:
     def connect(self, dbname: str = "postgres"):
         import psycopg2
 
-        return psycopg2.connect(host=self.host, port=self.port, user=self.user, password=self.password,
-                                dbname=dbname, connect_timeout=5)
+        return psycopg2.connect(
+            host=self.host, port=self.port, user=self.user, password=self.password, dbname=dbname, connect_timeout=5
+        )
 
     def answers(self) -> bool:
         try:
@@ -49,8 +50,13 @@ class Server:
 
     def env(self, dbname: str) -> dict[str, str]:
         """The DAGSTER_PG_* variables deploy/dagster.production.yaml reads."""
-        return {"DAGSTER_PG_HOST": self.host, "DAGSTER_PG_PORT": str(self.port), "DAGSTER_PG_USERNAME": self.user,
-                "DAGSTER_PG_PASSWORD": self.password, "DAGSTER_PG_DB": dbname}
+        return {
+            "DAGSTER_PG_HOST": self.host,
+            "DAGSTER_PG_PORT": str(self.port),
+            "DAGSTER_PG_USERNAME": self.user,
+            "DAGSTER_PG_PASSWORD": self.password,
+            "DAGSTER_PG_DB": dbname,
+        }
 
 
 def _free_port() -> int:
@@ -76,33 +82,58 @@ def private_cluster(bin_dir: Path) -> Iterator[Server]:
         os.chown(root, user.pw_uid, user.pw_gid)
     run = dict(check=True, capture_output=True, text=True, timeout=120)
     try:
-        subprocess.run(_as_server_user([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-                                        "--no-sync", "-E", "UTF8"]), **run)
-        subprocess.run(_as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-t", "60", "-l",
-                                        str(root / "server.log"), "-o",
-                                        f"-h 127.0.0.1 -p {port} -k {root} -c fsync=off", "start"]), **run)
+        subprocess.run(
+            _as_server_user(
+                [str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"]
+            ),
+            **run,
+        )
+        subprocess.run(
+            _as_server_user(
+                [
+                    str(bin_dir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-w",
+                    "-t",
+                    "60",
+                    "-l",
+                    str(root / "server.log"),
+                    "-o",
+                    f"-h 127.0.0.1 -p {port} -k {root} -c fsync=off",
+                    "start",
+                ]
+            ),
+            **run,
+        )
         yield Server("127.0.0.1", port, "postgres")
     finally:
         if (data / "postmaster.pid").exists():
-            subprocess.run(_as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-                           capture_output=True, timeout=60)
+            subprocess.run(
+                _as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+                capture_output=True,
+                timeout=60,
+            )
         shutil.rmtree(root, ignore_errors=True)
 
 
 @contextmanager
 def postgres_server() -> Iterator[Server]:
     """A reachable server, a private cluster, or a skip with the reason."""
-    configured = Server(os.environ.get("DATAOPS_TEST_PG_HOST", "127.0.0.1"),
-                        int(os.environ.get("DATAOPS_TEST_PG_PORT", "5432")),
-                        os.environ.get("DATAOPS_TEST_PG_USER", "postgres"),
-                        os.environ.get("DATAOPS_TEST_PG_PASSWORD", ""))
+    configured = Server(
+        os.environ.get("DATAOPS_TEST_PG_HOST", "127.0.0.1"),
+        int(os.environ.get("DATAOPS_TEST_PG_PORT", "5432")),
+        os.environ.get("DATAOPS_TEST_PG_USER", "postgres"),
+        os.environ.get("DATAOPS_TEST_PG_PASSWORD", ""),
+    )
     if configured.answers():
         yield configured
         return
     bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     if not bins:
-        pytest.skip(f"no PostgreSQL server at {configured.host}:{configured.port} and no server binaries: "
-                    f"{INSTALL_HINT}")
+        pytest.skip(
+            f"no PostgreSQL server at {configured.host}:{configured.port} and no server binaries: {INSTALL_HINT}"
+        )
     if os.geteuid() == 0 and not _has_user("postgres"):
         pytest.skip(f"running as root without a `postgres` system user to run initdb as: {INSTALL_HINT}")
     with private_cluster(Path(bins[-1]).parent) as server:

@@ -6,11 +6,10 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from dataops_platform.declarations import load_declaration
+from dataops_platform.declarations import DEFS_DIR, load_declaration
 from dataops_platform.steps.bronze import ingest_day
-from dataops_platform.storage.tables import DeltaRsTables
-from dataops_platform.declarations import DEFS_DIR
 from dataops_platform.storage.bronze import BronzeStore
+from dataops_platform.storage.tables import DeltaRsTables
 
 
 def declaration(name: str):

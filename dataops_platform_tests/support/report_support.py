@@ -17,8 +17,7 @@ import dagster as dg
 import pytest
 
 from dataops_platform.definitions import build_definitions
-from dataops_platform.settings import AlertSettings
-from dataops_platform.settings import Settings
+from dataops_platform.settings import AlertSettings, Settings
 
 START = dt.date(2026, 11, 10)
 NORMAL_ROWS = [150, 160, 145, 155, 150]
@@ -52,21 +51,41 @@ def _build(root: Path) -> SimpleNamespace:
     intake, lake, home = root / "intake", root / "lake", root / "dagster_home"
     home.mkdir(parents=True)
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")  # also read by DagsterInstance.get()
-    settings = Settings(intake_root=str(intake), lake_root=str(lake), partitions_start="2026-11-01",
-                        alerts=AlertSettings(alerts_file=str(root / "alerts.jsonl")))
+    settings = Settings(
+        intake_root=str(intake),
+        lake_root=str(lake),
+        partitions_start="2026-11-01",
+        alerts=AlertSettings(alerts_file=str(root / "alerts.jsonl")),
+    )
     defs = build_definitions(settings)
-    assets = [a for a in defs.assets if isinstance(a, dg.AssetsDefinition)
-              and any(k.to_user_string() in ("bronze/transactions", "silver/transactions") for k in a.keys)]
+    assets = [
+        a
+        for a in defs.assets
+        if isinstance(a, dg.AssetsDefinition)
+        and any(k.to_user_string() in ("bronze/transactions", "silver/transactions") for k in a.keys)
+    ]
     instance = dg.DagsterInstance.from_config(str(home))
     days = [START + dt.timedelta(days=i) for i in range(len(NORMAL_ROWS) + 1)]
     results = []
     for day, rows in zip(days, NORMAL_ROWS + [DEFECT_ROWS]):
         write_transactions(intake, day, rows, bad=DEFECT_BAD if rows == DEFECT_ROWS else 0)
-        results.append(dg.materialize(assets, partition_key=day.isoformat(), resources=defs.resources,
-                                      instance=instance, raise_on_error=False))
+        results.append(
+            dg.materialize(
+                assets, partition_key=day.isoformat(), resources=defs.resources, instance=instance, raise_on_error=False
+            )
+        )
     failed = dg.materialize([failing_export], instance=instance, raise_on_error=False)
-    return SimpleNamespace(root=root, home=home, settings=settings, defs=defs, instance=instance, days=days,
-                           results=results, defect_run=results[-1], failed_run=failed)
+    return SimpleNamespace(
+        root=root,
+        home=home,
+        settings=settings,
+        defs=defs,
+        instance=instance,
+        days=days,
+        results=results,
+        defect_run=results[-1],
+        failed_run=failed,
+    )
 
 
 def point_env_at(world: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:

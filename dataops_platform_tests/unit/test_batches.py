@@ -6,8 +6,8 @@ import datetime as dt
 
 from deltalake import DeltaTable
 
-from dataops_platform.steps import runner as steps
 from dataops_platform.job.run import JobLake
+from dataops_platform.steps import runner as steps
 from dataops_platform.steps.runner import BATCH_DAYS, batches
 from dataops_platform.storage.bronze import BronzeStore
 from dataops_platform_tests.support.quality_helpers import declaration, land_and_ingest, tables
@@ -45,8 +45,9 @@ def test_a_silver_run_lists_each_bronze_partition_once_and_bounds_batches_by_byt
     lake = JobLake(root, store, tables())
     listings = []
     original = BronzeStore.partition_files
-    monkeypatch.setattr(BronzeStore, "partition_files",
-                        lambda self, *args: listings.append(args[2]) or original(self, *args))
+    monkeypatch.setattr(
+        BronzeStore, "partition_files", lambda self, *args: listings.append(args[2]) or original(self, *args)
+    )
     monkeypatch.setattr(steps, "BATCH_BRONZE_BYTES", 1)  # every date is a batch of its own
     result = steps.run_silver(spark, lake, decl, days, [], _Log())
     assert sorted(listings) == days  # once per date, not again inside the step

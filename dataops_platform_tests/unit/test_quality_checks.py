@@ -7,9 +7,9 @@ from decimal import Decimal
 import dagster as dg
 
 from dataops_platform.orchestration.silver import _partition_count
-from dataops_platform.quality.policy import QualitySpec
 from dataops_platform.quality import checks
 from dataops_platform.quality.masking import mask_row, mask_value
+from dataops_platform.quality.policy import QualitySpec
 
 Q = QualitySpec()
 
@@ -36,7 +36,10 @@ def test_validity_reports_each_rule_with_counts_and_samples():
     outcome = checks.validity(
         {"amount_greater_than_or_equal_to": 7, "status_isin": 4, "amount_parses": 0},
         {"amount_greater_than_or_equal_to": "`amount` >= 0", "status_isin": "`status` allowed", "amount_parses": "p"},
-        rows=200, rows_failed=11, samples={"amount_greater_than_or_equal_to": sample}, spec=Q.validity,
+        rows=200,
+        rows_failed=11,
+        samples={"amount_greater_than_or_equal_to": sample},
+        spec=Q.validity,
     )
     assert not outcome.passed  # 11/200 = 5.5% > 5%
     rules = outcome.metadata["failing_rules"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-
 from functools import reduce
 
 from pyspark.sql import DataFrame
@@ -63,11 +62,23 @@ def test_health_score_branches_and_counts(spark):
     ]
     tickets = [(f"K{i}", "C0000005", TS(old), TS(old), "open", "low", "chat", "x") for i in range(4)]
     tickets.append(("K9", "C0000005", TS(old), TS(old), "closed", "low", "chat", "x"))
-    events = [("E1", "C0000001", "s", TS(old, 9), "click", "/", "mobile"), ("E2", "C0000001", "s", TS(old, 10), "login", "/", "mobile")]
-    out = {r["customer_id"]: r for r in customer_360(*frames(spark, customers, transactions, events, tickets), AS_OF).collect()}
+    events = [
+        ("E1", "C0000001", "s", TS(old, 9), "click", "/", "mobile"),
+        ("E2", "C0000001", "s", TS(old, 10), "login", "/", "mobile"),
+    ]
+    out = {
+        r["customer_id"]: r
+        for r in customer_360(*frames(spark, customers, transactions, events, tickets), AS_OF).collect()
+    }
     assert "C0000007" not in out  # signed up after the as-of date
     assert {cid: r["health_score"] for cid, r in out.items()} == {
-        "C0000001": 100, "C0000002": 80, "C0000003": 60, "C0000004": 40, "C0000005": 20, "C0000006": 30}
+        "C0000001": 100,
+        "C0000002": 80,
+        "C0000003": 60,
+        "C0000004": 40,
+        "C0000005": 20,
+        "C0000006": 30,
+    }
     assert out["C0000003"]["transaction_count"] == 6 and out["C0000003"]["total_spend"] == Decimal("6.00")
     assert out["C0000004"]["last_transaction_date"] == AS_OF - dt.timedelta(days=29)
     assert (out["C0000005"]["support_ticket_count"], out["C0000005"]["open_ticket_count"]) == (5, 4)
@@ -79,7 +90,10 @@ def test_health_score_branches_and_counts(spark):
 def test_thirty_day_window_counts_back_from_as_of(spark):
     customers = [customer("C0000001"), customer("C0000002")]
     transactions = [tx("T1", "C0000001", AS_OF - dt.timedelta(days=30), "1.00"), tx("T2", "C0000002", AS_OF, "1.00")]
-    out = {r["customer_id"]: r["health_score"] for r in customer_360(*frames(spark, customers, transactions), AS_OF).collect()}
+    out = {
+        r["customer_id"]: r["health_score"]
+        for r in customer_360(*frames(spark, customers, transactions), AS_OF).collect()
+    }
     assert out == {"C0000001": 30, "C0000002": 40}
 
 
@@ -128,4 +142,8 @@ def test_reconciliation_per_as_of_date_of_a_batch(spark):
         day3: ("revenue", Decimal("1.50"), Decimal("1.50")),
     }
     # a gold total that drifts from silver on one date shows on that date only
-    assert revenue_reconciliation(revenue.filter(revenue.revenue_date != day2), t, days)[day2] == ("revenue", Decimal("7.00"), 0)
+    assert revenue_reconciliation(revenue.filter(revenue.revenue_date != day2), t, days)[day2] == (
+        "revenue",
+        Decimal("7.00"),
+        0,
+    )

@@ -8,9 +8,8 @@ from decimal import Decimal
 import pytest
 from pyspark.sql import types as T
 
+from dataops_platform.declarations import DEFS_DIR, load_declaration
 from dataops_platform.steps.silver import silver_spec
-from dataops_platform.declarations import load_declaration
-from dataops_platform.declarations import DEFS_DIR
 from dataops_platform.transforms.silver import COPY_OF_KEPT, KEPT, conform, quarantined_rows, rank_versions, valid_rows
 
 DAY = dt.date(2026, 11, 15)
@@ -30,8 +29,11 @@ def deduplicate(valid, spec):
 def raw_frame(spark, columns, rows, bronze_file="20261115T120000000000Z_tx.csv"):
     schema = T.StructType(
         [T.StructField(c, T.StringType()) for c in columns]
-        + [T.StructField("_corrupt_record", T.StringType()), T.StructField("_bronze_file", T.StringType()),
-           T.StructField("_ingestion_date", T.DateType())]
+        + [
+            T.StructField("_corrupt_record", T.StringType()),
+            T.StructField("_bronze_file", T.StringType()),
+            T.StructField("_ingestion_date", T.DateType()),
+        ]
     )
     return spark.createDataFrame([(*r, None, bronze_file, DAY) for r in rows], schema)
 
@@ -44,26 +46,38 @@ def run(spark, spec, rows):
 
 
 def test_cleansing_trims_lowercases_and_standardizes(spark, tx_spec):
-    valid, rejected = run(spark, tx_spec, [
-        ("T0000000001", " C0000001 ", "2026-11-15T10:00:00Z", " 12.50 ", "Web", "COMPLETE"),
-        ("T0000000002", "C0000002", "2026-11-15 11:30:00", "7", "store", " done "),
-    ])
+    valid, rejected = run(
+        spark,
+        tx_spec,
+        [
+            ("T0000000001", " C0000001 ", "2026-11-15T10:00:00Z", " 12.50 ", "Web", "COMPLETE"),
+            ("T0000000002", "C0000002", "2026-11-15 11:30:00", "7", "store", " done "),
+        ],
+    )
     assert rejected == {}
     first = valid["T0000000001"]
     assert (first["customer_id"], first["amount"], first["channel"], first["status"]) == (
-        "C0000001", Decimal("12.50"), "online", "completed")
+        "C0000001",
+        Decimal("12.50"),
+        "online",
+        "completed",
+    )
     assert first["transaction_ts"] == dt.datetime(2026, 11, 15, 10, 0)
     assert (first["year"], first["month"], first["_ingestion_date"]) == (2026, 11, DAY)
     assert valid["T0000000002"]["status"] == "completed"
 
 
 def test_unparsable_values_are_quarantined_with_reasons_not_nulled(spark, tx_spec):
-    valid, rejected = run(spark, tx_spec, [
-        ("T0000000003", "C0000001", "2026-13-45", "10.00", "online", "completed"),
-        ("T0000000004", "C0000001", "2026-11-15T10:00:00Z", "abc", "online", "completed"),
-        ("T0000000005", "C0000001", "2026-11-15T10:00:00Z", "12,50", "online", "completed"),
-        ("T0000000006", "C0000001", "2026-11-15T10:00:00Z", "5.00", "online", "completed"),
-    ])
+    valid, rejected = run(
+        spark,
+        tx_spec,
+        [
+            ("T0000000003", "C0000001", "2026-13-45", "10.00", "online", "completed"),
+            ("T0000000004", "C0000001", "2026-11-15T10:00:00Z", "abc", "online", "completed"),
+            ("T0000000005", "C0000001", "2026-11-15T10:00:00Z", "12,50", "online", "completed"),
+            ("T0000000006", "C0000001", "2026-11-15T10:00:00Z", "5.00", "online", "completed"),
+        ],
+    )
     assert set(valid) == {"T0000000006"}
     assert rejected["T0000000003"] == ["transaction_ts: cannot parse '2026-13-45' as timestamp"]
     assert rejected["T0000000004"] == ["amount: cannot parse 'abc' as decimal(18,2)"]
@@ -71,13 +85,17 @@ def test_unparsable_values_are_quarantined_with_reasons_not_nulled(spark, tx_spe
 
 
 def test_rule_violations_are_quarantined(spark, tx_spec):
-    valid, rejected = run(spark, tx_spec, [
-        ("T0000000007", "C0000001", "2026-11-15T10:00:00Z", "-3.00", "online", "completed"),
-        ("T0000000008", "C0000001", "2026-11-15T10:00:00Z", "3.00", "online", "chargeback"),
-        ("T0000000009", "C0000001", "2026-11-25T10:00:00Z", "3.00", "online", "completed"),
-        ("BAD", "C0000001", "2026-11-15T10:00:00Z", "3.00", "online", "completed"),
-        ("T0000000010", None, "2026-11-15T10:00:00Z", "3.00", "online", "completed"),
-    ])
+    valid, rejected = run(
+        spark,
+        tx_spec,
+        [
+            ("T0000000007", "C0000001", "2026-11-15T10:00:00Z", "-3.00", "online", "completed"),
+            ("T0000000008", "C0000001", "2026-11-15T10:00:00Z", "3.00", "online", "chargeback"),
+            ("T0000000009", "C0000001", "2026-11-25T10:00:00Z", "3.00", "online", "completed"),
+            ("BAD", "C0000001", "2026-11-15T10:00:00Z", "3.00", "online", "completed"),
+            ("T0000000010", None, "2026-11-15T10:00:00Z", "3.00", "online", "completed"),
+        ],
+    )
     assert set(valid) == {"T0000000010"}  # a null non-key critical column is kept (completeness is measured)
     assert rejected["T0000000007"] == ["amount: value '-3.00' fails greater_than_or_equal_to(min_value=0)"]
     assert rejected["T0000000008"][0].startswith("status: value 'chargeback' fails isin(")
@@ -110,10 +128,14 @@ def test_deduplicate_keeps_latest_event_then_latest_file(spark, tx_spec):
     conformed = conform(raw_frame(spark, TX_COLUMNS, rows), tx_spec)
     out = deduplicate(valid_rows(conformed, tx_spec.rules(), tx_spec), tx_spec).collect()
     assert sorted((r["transaction_id"], r["status"]) for r in out) == [
-        ("T0000000020", "completed"), ("T0000000021", "completed")]
+        ("T0000000020", "completed"),
+        ("T0000000021", "completed"),
+    ]
 
     older = raw_frame(spark, TX_COLUMNS, [rows[3]], bronze_file="20261115T090000000000Z_a.csv")
-    newer = raw_frame(spark, TX_COLUMNS, [(*rows[3][:4], "mobile", "completed")], bronze_file="20261115T100000000000Z_b.csv")
+    newer = raw_frame(
+        spark, TX_COLUMNS, [(*rows[3][:4], "mobile", "completed")], bronze_file="20261115T100000000000Z_b.csv"
+    )
     both = conform(older.unionByName(newer), tx_spec)
     winner = deduplicate(valid_rows(both, tx_spec.rules(), tx_spec), tx_spec).collect()
     assert [(r["channel"], r["_bronze_file"]) for r in winner] == [("mobile", "20261115T100000000000Z_b.csv")]

@@ -20,7 +20,9 @@ class Customer360(pa.DataFrameModel):
     signup_date: T.DateType() = pa.Field(nullable=True, description="Date the customer signed up.")
     transaction_count: T.LongType() = pa.Field(ge=0, description="Completed transactions up to the as-of date.")
     total_spend: T.DecimalType(28, 2) = pa.Field(ge=0, description="Sum of completed transaction amounts (USD).")
-    last_transaction_date: T.DateType() = pa.Field(nullable=True, description="Date of the latest completed transaction.")
+    last_transaction_date: T.DateType() = pa.Field(
+        nullable=True, description="Date of the latest completed transaction."
+    )
     web_event_count: T.LongType() = pa.Field(ge=0, description="Web events up to the as-of date.")
     last_web_activity: T.TimestampType() = pa.Field(nullable=True, description="Latest web event (UTC).")
     support_ticket_count: T.LongType() = pa.Field(ge=0, description="Tickets opened up to the as-of date.")

@@ -38,8 +38,12 @@ class Alert:
 
     def lines(self) -> list[str]:
         """The message as lines: title, summary, context, figures, link."""
-        context = [f"asset {self.asset}" if self.asset else "", f"partition {self.partition}" if self.partition else "",
-                   f"job {self.job}" if self.job else "", self.when]
+        context = [
+            f"asset {self.asset}" if self.asset else "",
+            f"partition {self.partition}" if self.partition else "",
+            f"job {self.job}" if self.job else "",
+            self.when,
+        ]
         return [
             f"[{self.severity}] {self.title}",
             self.summary,
@@ -67,15 +71,27 @@ class Alert:
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": figures[:3000]}})
         blocks += [
             {"type": "context", "elements": [{"type": "mrkdwn", "text": context[:3000] or self.when}]},
-            {"type": "section",
-             "text": {"type": "mrkdwn", "text": f"<{self.run_url}|View run {self.run_id[:8]} in Dagster>"}},
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": f"<{self.run_url}|View run {self.run_id[:8]} in Dagster>"},
+            },
         ]
         return {"text": f"[{self.severity}] {self.title}: {self.summary}"[:3000], "blocks": blocks}
 
 
 # Headline figures first, in this order; any other scalar follows in its metadata order.
-FIRST_FIGURES = ("rows_failed", "batch_duplicates", "table_duplicate_keys", "unaccounted", "rows", "rows_read",
-                 "batch_rows", "fraction", "batch_duplicate_fraction", "threshold")
+FIRST_FIGURES = (
+    "rows_failed",
+    "batch_duplicates",
+    "table_duplicate_keys",
+    "unaccounted",
+    "rows",
+    "rows_read",
+    "batch_rows",
+    "fraction",
+    "batch_duplicate_fraction",
+    "threshold",
+)
 
 
 def _number(value: Any, key: str = "") -> str:

@@ -114,8 +114,12 @@ class AlertsFile:
 
 def redacted(alert: Alert, redact: Redactor) -> Alert:
     return dataclasses.replace(
-        alert, title=redact(alert.title), summary=redact(alert.summary), job=redact(alert.job),
-        partition=redact(alert.partition), figures=[redact(f) for f in alert.figures],
+        alert,
+        title=redact(alert.title),
+        summary=redact(alert.summary),
+        job=redact(alert.job),
+        partition=redact(alert.partition),
+        figures=[redact(f) for f in alert.figures],
     )
 
 

@@ -48,8 +48,13 @@ def finished_runs(
             bound = min(bound, found[-1].storage_id)
     records = sorted((r for r in records if r.storage_id <= bound), key=lambda r: r.storage_id)
     runs = [
-        FinishedRun(r.storage_id, r.run_id, r.event_log_entry.dagster_event.event_type, r.timestamp,
-                    r.event_log_entry.dagster_event)
+        FinishedRun(
+            r.storage_id,
+            r.run_id,
+            r.event_log_entry.dagster_event.event_type,
+            r.timestamp,
+            r.event_log_entry.dagster_event,
+        )
         for r in records
     ]
     return runs, (runs[-1].storage_id if runs else cursor)

@@ -85,9 +85,16 @@ def _check(graph, instance: dg.DagsterInstance, key: dg.AssetCheckKey) -> dict[s
         "name": key.name,
         "description": spec.description or "",
         "blocking": spec.blocking,
-        "latest": None if latest is None else {
-            "status": latest.status, "passed": latest.passed, "severity": latest.severity, "summary": latest.summary,
-            "evaluated_at": iso(latest.timestamp), "run_id": latest.run_id, "partition": latest.partition,
+        "latest": None
+        if latest is None
+        else {
+            "status": latest.status,
+            "passed": latest.passed,
+            "severity": latest.severity,
+            "summary": latest.summary,
+            "evaluated_at": iso(latest.timestamp),
+            "run_id": latest.run_id,
+            "partition": latest.partition,
         },
     }
 

@@ -69,10 +69,16 @@ def _sources(refs: list[dict[str, str]]) -> str:
 
 def _columns(asset: dict[str, Any]) -> list[str]:
     rows = [
-        [f"`{c['name']}`", c["type"], "PK" if c["primary_key"] else "", "yes" if c["nullable"] else "no",
-         "; ".join(c["constraints"]),
-         c["description"] + (" **PII**" if c["pii"] and "PII" not in c["description"] else ""),
-         _sources(c["lineage"]), _sources(c["used_by"])]
+        [
+            f"`{c['name']}`",
+            c["type"],
+            "PK" if c["primary_key"] else "",
+            "yes" if c["nullable"] else "no",
+            "; ".join(c["constraints"]),
+            c["description"] + (" **PII**" if c["pii"] and "PII" not in c["description"] else ""),
+            _sources(c["lineage"]),
+            _sources(c["used_by"]),
+        ]
         for c in asset["columns"]
     ]
     header = ["Column", "Type", "Key", "Nullable", "Constraints", "Description", "From", "Used by"]
@@ -83,8 +89,16 @@ def _checks(asset: dict[str, Any]) -> list[str]:
     rows = []
     for check in asset["checks"]:
         latest = check["latest"] or {}
-        rows.append([check["name"], "yes" if check["blocking"] else "no", latest.get("status", "not run"),
-                     latest.get("evaluated_at", ""), latest.get("summary", ""), check["description"]])
+        rows.append(
+            [
+                check["name"],
+                "yes" if check["blocking"] else "no",
+                latest.get("status", "not run"),
+                latest.get("evaluated_at", ""),
+                latest.get("summary", ""),
+                check["description"],
+            ]
+        )
     return ["**Checks**", "", *table(["Check", "Blocking", "Latest", "Evaluated", "Result", "Rule"], rows)]
 
 

@@ -77,8 +77,14 @@ def empty(message: str) -> str:
     return f'<p class="empty">{escape(message)}</p>'
 
 
-def line_chart(points: list[tuple[str, float]], band: tuple[float, float] | None = None, alarm: bool = False,
-               label: str = "", width: int = 560, height: int = 190) -> str:
+def line_chart(
+    points: list[tuple[str, float]],
+    band: tuple[float, float] | None = None,
+    alarm: bool = False,
+    label: str = "",
+    width: int = 560,
+    height: int = 190,
+) -> str:
     """A line of values (oldest first) over a shaded band; the last point is red when `alarm`."""
     if not points:
         return empty("No data yet.")
@@ -92,16 +98,20 @@ def line_chart(points: list[tuple[str, float]], band: tuple[float, float] | None
     parts = frame.axes([name for name, _ in points])
     if band:
         top, bottom = frame.y(min(band[1], frame.high)), frame.y(max(band[0], frame.low))
-        parts.append(f'<rect x="{MARGIN_LEFT}" y="{top:.1f}" width="{frame.plot_w}" height="{bottom - top:.1f}" '
-                     f'fill="{BAND}" opacity="0.55"><title>anomaly band {compact(band[0])} to '
-                     f'{compact(band[1])}</title></rect>')
+        parts.append(
+            f'<rect x="{MARGIN_LEFT}" y="{top:.1f}" width="{frame.plot_w}" height="{bottom - top:.1f}" '
+            f'fill="{BAND}" opacity="0.55"><title>anomaly band {compact(band[0])} to '
+            f"{compact(band[1])}</title></rect>"
+        )
     coords = " ".join(f"{frame.x(i):.1f},{frame.y(v):.1f}" for i, (_, v) in enumerate(points))
     parts.append(f'<polyline points="{coords}" fill="none" stroke="{LINE}" stroke-width="2"/>')
     for i, (name, value) in enumerate(points):
         last = i == len(points) - 1
         color = COLORS["FAIL"] if last and alarm else LINE
-        parts.append(f'<circle cx="{frame.x(i):.1f}" cy="{frame.y(value):.1f}" r="{4.5 if last else 3}" fill="{color}">'
-                     f'<title>{escape(name)}: {value:,.0f}</title></circle>')
+        parts.append(
+            f'<circle cx="{frame.x(i):.1f}" cy="{frame.y(value):.1f}" r="{4.5 if last else 3}" fill="{color}">'
+            f"<title>{escape(name)}: {value:,.0f}</title></circle>"
+        )
     return _svg(width, height, label, parts)
 
 
@@ -114,13 +124,16 @@ def bar_chart(bars: list[tuple[str, float, str]], label: str = "", width: int = 
     bar_w = max(2.0, frame.plot_w / len(bars) * 0.7)
     for i, (_, value, tooltip) in enumerate(bars):
         top = frame.y(value)
-        parts.append(f'<rect x="{frame.x(i) - bar_w / 2:.1f}" y="{top:.1f}" width="{bar_w:.1f}" '
-                     f'height="{frame.y(0) - top:.1f}" fill="{BAR}"><title>{escape(tooltip)}</title></rect>')
+        parts.append(
+            f'<rect x="{frame.x(i) - bar_w / 2:.1f}" y="{top:.1f}" width="{bar_w:.1f}" '
+            f'height="{frame.y(0) - top:.1f}" fill="{BAR}"><title>{escape(tooltip)}</title></rect>'
+        )
     return _svg(width, height, label, parts)
 
 
-def status_grid(rows: list[str], columns: list[tuple[str, str, str]], cells: dict[tuple[str, str], str],
-                label: str = "") -> str:
+def status_grid(
+    rows: list[str], columns: list[tuple[str, str, str]], cells: dict[tuple[str, str], str], label: str = ""
+) -> str:
     """Checks (rows) x runs (columns: id, caption, link), each cell colored by PASS/FAIL/WARN."""
     if not columns:
         return empty("No check has run yet.")
@@ -134,8 +147,10 @@ def status_grid(rows: list[str], columns: list[tuple[str, str, str]], cells: dic
         for c, (run_id, caption, link) in enumerate(columns):
             status = cells.get((row, run_id), "NONE")
             tip = f"{row} - {caption} - {status if status != 'NONE' else 'not evaluated'}"
-            rect = (f'<rect x="{left + c * (size + gap)}" y="{y}" width="{size}" height="{size}" rx="3" '
-                    f'fill="{COLORS[status]}"><title>{escape(tip)}</title></rect>')
+            rect = (
+                f'<rect x="{left + c * (size + gap)}" y="{y}" width="{size}" height="{size}" rx="3" '
+                f'fill="{COLORS[status]}"><title>{escape(tip)}</title></rect>'
+            )
             parts.append(f'<a href="{escape(link)}">{rect}</a>' if link else rect)
     for c, (_, caption, _) in enumerate(columns):
         x, y = left + c * (size + gap) + size / 2 + 3, grid_h + 10
@@ -155,12 +170,16 @@ def gauge(value: float | None, warn: float | None, fail: float | None, status: s
         return 10 + plot_w * min(hours, scale_max) / scale_max
 
     color = COLORS.get(status, COLORS["NONE"])
-    parts = [f'<rect x="10" y="{top}" width="{plot_w}" height="{bar_h}" rx="4" fill="{COLORS["NONE"]}"/>',
-             f'<rect x="10" y="{top}" width="{max(x(value) - 10, 4):.1f}" height="{bar_h}" rx="4" fill="{color}">'
-             f'<title>{value:.1f} h since the last update</title></rect>']
+    parts = [
+        f'<rect x="10" y="{top}" width="{plot_w}" height="{bar_h}" rx="4" fill="{COLORS["NONE"]}"/>',
+        f'<rect x="10" y="{top}" width="{max(x(value) - 10, 4):.1f}" height="{bar_h}" rx="4" fill="{color}">'
+        f"<title>{value:.1f} h since the last update</title></rect>",
+    ]
     for mark, name, mark_color in ((warn, "warn", COLORS["WARN"]), (fail, "fail", COLORS["FAIL"])):
         if mark:
-            parts.append(f'<line x1="{x(mark):.1f}" x2="{x(mark):.1f}" y1="{top - 4}" y2="{top + bar_h + 4}" '
-                         f'stroke="{mark_color}" stroke-width="2"><title>{name} after {mark:g} h</title></line>')
+            parts.append(
+                f'<line x1="{x(mark):.1f}" x2="{x(mark):.1f}" y1="{top - 4}" y2="{top + bar_h + 4}" '
+                f'stroke="{mark_color}" stroke-width="2"><title>{name} after {mark:g} h</title></line>'
+            )
             parts.append(_text(x(mark), top + bar_h + 16, f"{name} {mark:g} h", "middle"))
     return _svg(width, height, "freshness", parts)

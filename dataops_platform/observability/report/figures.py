@@ -13,7 +13,6 @@ from dataclasses import dataclass, field, replace
 import dagster as dg
 
 from dataops_platform.layers import GOLD, QUARANTINE, SILVER, table_path
-from dataops_platform.quality.policy import VolumeSpec
 from dataops_platform.observability.history import (
     CheckRun,
     Materialization,
@@ -22,6 +21,7 @@ from dataops_platform.observability.history import (
     materializations,
 )
 from dataops_platform.quality import checks as quality_checks
+from dataops_platform.quality.policy import VolumeSpec
 from dataops_platform.steps.silver_checks import VOLUME_METRICS
 
 REPORTED_GROUPS = (SILVER, GOLD)
@@ -161,8 +161,10 @@ def _checks(graph, instance: dg.DagsterInstance, node, history: list[Materializa
     partitions = {m.run_id: m.partition for m in history}  # checks are not partitioned; their runs are
     statuses, evaluations = [], []
     for check_key in sorted(node.check_keys, key=lambda k: k.name):
-        runs = [replace(r, partition=r.partition or partitions.get(r.run_id))
-                for r in check_runs(instance, check_key, limit=TREND_RUNS)]
+        runs = [
+            replace(r, partition=r.partition or partitions.get(r.run_id))
+            for r in check_runs(instance, check_key, limit=TREND_RUNS)
+        ]
         evaluations += runs
         spec = graph.get_check_spec(check_key)
         statuses.append(CheckStatus(check_key.name, spec.description or "", spec.blocking, runs[0] if runs else None))

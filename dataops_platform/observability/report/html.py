@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
+from html import escape
 from pathlib import Path
 
 import dagster as dg
-from html import escape
 
 from dataops_platform.observability.report import charts
 from dataops_platform.observability.report.figures import QualityReport, TableReport, build_report
@@ -133,11 +133,17 @@ def _check_table(t: TableReport, ui_url: str) -> str:
         blocking = ' <span class="tag">blocking</span>' if c.blocking else ""
         cells = [badge("NONE", "not run"), "", ""]
         if latest:
-            link = run_link(ui_url, latest.run_id, latest.partition or short(latest.timestamp),
-                            f"run {latest.run_id[:8]}, {when(latest.timestamp)}")
+            link = run_link(
+                ui_url,
+                latest.run_id,
+                latest.partition or short(latest.timestamp),
+                f"run {latest.run_id[:8]}, {when(latest.timestamp)}",
+            )
             cells = [badge(latest.status), escape(latest.summary), link]
-        rows.append(f'<tr><td title="{escape(c.rule)}">{escape(c.name)}{blocking}</td><td>{cells[0]}</td>'
-                    f'<td>{cells[1]}</td><td class="nowrap">{cells[2]}</td></tr>')
+        rows.append(
+            f'<tr><td title="{escape(c.rule)}">{escape(c.name)}{blocking}</td><td>{cells[0]}</td>'
+            f'<td>{cells[1]}</td><td class="nowrap">{cells[2]}</td></tr>'
+        )
     table = f"<table>{head('Check', 'Status', 'Result', 'Run')}{''.join(rows)}</table>"
     return table + note("A failed blocking check stops the assets downstream.")
 
@@ -147,8 +153,10 @@ def _trend(t: TableReport, ui_url: str) -> str:
     grid = charts.status_grid([c.name for c in t.checks], columns, t.trend, label=f"{t.key} checks over recent runs")
     failures = sum(status != "PASS" for status in t.trend.values())
     legend = "".join(f'<span style="background:{charts.COLORS[s]}"></span>{n}' for s, n in LEGEND)
-    summary = (f"{failures} failed evaluation(s) in the last {len(columns)} run(s); oldest on the left. "
-               "A cell links to its run.")
+    summary = (
+        f"{failures} failed evaluation(s) in the last {len(columns)} run(s); oldest on the left. "
+        "A cell links to its run."
+    )
     return grid + note(legend, "note legend") + note(summary)
 
 
@@ -190,7 +198,7 @@ def _table_section(t: TableReport, ui_url: str) -> str:
     if t.last_update is None and not t.trend_runs:
         checks = ", ".join(c.name for c in t.checks) or "none"
         declared = note(f"Checks declared: {escape(checks)}.")
-        return f'{title}{badge("NEVER", "not materialized yet")}</h2>{description}{declared}</section>'
+        return f"{title}{badge('NEVER', 'not materialized yet')}</h2>{description}{declared}</section>"
     failing = badge("FAIL", f"{len(t.failing)} failing") if t.failing else badge("PASS", "checks pass")
     panels = (
         panel("Latest check results", _check_table(t, ui_url))
@@ -209,8 +217,10 @@ def _needs_attention_last(t: TableReport) -> bool:
 def render(report: QualityReport) -> str:
     """The whole page."""
     sections = "".join(_table_section(t, report.ui_url) for t in sorted(report.tables, key=_needs_attention_last))
-    subtitle = (f"Generated {when(report.generated_at)} from the Dagster instance · {len(report.tables)} tables · "
-                "regenerate with <code>dataops quality report</code>")
+    subtitle = (
+        f"Generated {when(report.generated_at)} from the Dagster instance · {len(report.tables)} tables · "
+        "regenerate with <code>dataops quality report</code>"
+    )
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1"><title>Data quality report</title>'

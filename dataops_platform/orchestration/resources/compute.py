@@ -15,19 +15,19 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_pyspark import LazyPySparkResource
 
-from dataops_platform.orchestration.check_results import check_result
-from dataops_platform.orchestration.partitions import partition_dates
-from dataops_platform.orchestration.databricks_task import submit_args, submit_task
-from dataops_platform.steps import runner as steps
 from dataops_platform.declarations import DatasetDeclaration, ProductDeclaration
+from dataops_platform.orchestration.check_results import check_result
+from dataops_platform.orchestration.databricks_task import submit_args, submit_task
+from dataops_platform.orchestration.partitions import partition_dates
 from dataops_platform.settings import Settings
+from dataops_platform.steps import runner as steps
 
 ENTRYPOINT_MODULE = "dataops_platform.job.entrypoint"
 RUN_ID_KEY = "Databricks Job Run ID"  # metadata dagster-databricks adds to each result
@@ -57,16 +57,27 @@ class ComputeResource(dg.ConfigurableResource):
     volume_path: str = ""  # serverless: UC volume for Pipes files
     poll_interval_seconds: float = 5.0
 
-    def silver(self, context: dg.AssetExecutionContext, spark: LazyPySparkResource, lake: steps.Lake,
-               declaration: DatasetDeclaration, history: list[dict[str, float]]) -> Iterator[Result]:
+    def silver(
+        self,
+        context: dg.AssetExecutionContext,
+        spark: LazyPySparkResource,
+        lake: steps.Lake,
+        declaration: DatasetDeclaration,
+        history: list[dict[str, float]],
+    ) -> Iterator[Result]:
         """Silver + quarantine + inline checks of the run's partitions (history: newest first)."""
         if self.engine == "local":
             days = partition_dates(context)
             return dagster_results(steps.run_silver(spark.spark_session, lake, declaration, days, history, context.log))
         return iter(self._through_pipes(context, {"declaration": declaration.source_text, "volume_history": history}))
 
-    def gold(self, context: dg.AssetExecutionContext, spark: LazyPySparkResource, lake: steps.Lake,
-             product: ProductDeclaration) -> Iterator[Result]:
+    def gold(
+        self,
+        context: dg.AssetExecutionContext,
+        spark: LazyPySparkResource,
+        lake: steps.Lake,
+        product: ProductDeclaration,
+    ) -> Iterator[Result]:
         """One gold product and its checks for the run's partitions."""
         if self.engine == "local":
             days = partition_dates(context)
@@ -139,8 +150,9 @@ def _absolute(root: str) -> str:
 def compute_resource(settings: Settings) -> ComputeResource:
     """The `compute` resource for these settings (same resource key in every environment)."""
     if settings.engine != "databricks":  # the step process runs on this machine, maybe in another folder
-        return ComputeResource(engine=settings.engine, lake_root=_absolute(settings.lake_root),
-                               intake_root=_absolute(settings.intake_root))
+        return ComputeResource(
+            engine=settings.engine, lake_root=_absolute(settings.lake_root), intake_root=_absolute(settings.intake_root)
+        )
     databricks = settings.databricks
     return ComputeResource(
         engine="databricks",

@@ -7,13 +7,13 @@ from pathlib import Path
 from dagster import ConfigurableResource
 from pydantic import Field
 
+from dataops_platform.settings import Settings
 from dataops_platform.storage.bronze import BronzeStore
-from dataops_platform.storage.tables import DeltaRsTables
 from dataops_platform.storage.keys import is_s3_uri
 from dataops_platform.storage.layout import TableUris
 from dataops_platform.storage.objects import LocalObjectStore, ObjectStore
-from dataops_platform.settings import Settings
 from dataops_platform.storage.s3 import S3ObjectStore, aws_client, delta_storage_options
+from dataops_platform.storage.tables import DeltaRsTables
 
 
 class LakeResource(ConfigurableResource, TableUris):

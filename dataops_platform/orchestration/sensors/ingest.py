@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from dataops_platform.orchestration.bronze import BronzeConfig, IntakeObject
 from dataops_platform.declarations import DatasetDeclaration
+from dataops_platform.orchestration.bronze import BronzeConfig, IntakeObject
 from dataops_platform.orchestration.keys import bronze_key, bronze_op_name
 from dataops_platform.storage.intake import matches
 
@@ -70,8 +70,11 @@ class IngestTarget:
                     asset_selection=[self.asset_key],
                     partition_key=day,
                     run_config=dg.RunConfig(ops={self.op_name: config}),
-                    tags={"dataops/trigger": trigger, "dataops/dataset": self.declaration.name,
-                          "dataops/files": str(len(batch))},
+                    tags={
+                        "dataops/trigger": trigger,
+                        "dataops/dataset": self.declaration.name,
+                        "dataops/files": str(len(batch)),
+                    },
                 )
             )
         return requests

@@ -12,9 +12,9 @@ import time
 
 import dagster as dg
 
-from dataops_platform.orchestration.sensors.listing import ListingPolicy, ListingState, scan
-from dataops_platform.orchestration.sensors.ingest import IngestTarget, sensor_result
 from dataops_platform.orchestration.resources.lake import LakeResource
+from dataops_platform.orchestration.sensors.ingest import IngestTarget, sensor_result
+from dataops_platform.orchestration.sensors.listing import ListingPolicy, ListingState, scan
 
 SQS_HEAD_START_SECONDS = 120.0  # with SQS, listing leaves files this young to the SQS sensor
 

@@ -20,10 +20,10 @@ from urllib.parse import unquote_plus
 
 import dagster as dg
 
+from dataops_platform.orchestration.resources.lake import LakeResource
 from dataops_platform.orchestration.sensors.cursor import JsonCursor
 from dataops_platform.orchestration.sensors.ingest import INGEST_JOB, IngestTarget, sensor_result
 from dataops_platform.storage.intake import safety_problem
-from dataops_platform.orchestration.resources.lake import LakeResource
 
 RECEIVE_CALLS = 10  # per tick, 10 messages each
 VISIBILITY_SECONDS = 300  # a received message stays hidden this long unless deleted
@@ -67,16 +67,18 @@ def _delete(sqs, queue_url: str, handles: list[str], log) -> None:
 def _receive(sqs, queue_url: str) -> list[dict]:
     messages = []
     for _ in range(RECEIVE_CALLS):
-        batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
-                                    VisibilityTimeout=VISIBILITY_SECONDS).get("Messages", [])
+        batch = sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0, VisibilityTimeout=VISIBILITY_SECONDS
+        ).get("Messages", [])
         messages += batch
         if not batch:
             break
     return messages
 
 
-def _new_files(messages: list[dict], targets: list[IngestTarget], lake: LakeResource, state: QueueState,
-               now: float, log) -> dict[str, list[tuple[str, str]]]:
+def _new_files(
+    messages: list[dict], targets: list[IngestTarget], lake: LakeResource, state: QueueState, now: float, log
+) -> dict[str, list[tuple[str, str]]]:
     """(key, version) per dataset of the messages' new files: unsafe keys are logged and skipped;
     duplicates (requested recently, or already in bronze) are dropped."""
     intake, bronze = lake.intake_store, lake.bronze

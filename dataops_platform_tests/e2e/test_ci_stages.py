@@ -1,0 +1,56 @@
+"""The deploy and monitor stages run for real: deploy uploads to the stand-in Databricks
+workspace (no real workspace exists here) without printing a secret; monitor writes the report
+and the catalog of a Dagster instance."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from dataops_platform.cli.ci import deploy_to
+from dataops_platform_tests.databricks.test_databricks_workspace_fake import FakeWorkspace
+
+TOKEN = "dapi-planted-token-for-the-deploy-test"
+
+
+def test_deploy_uploads_the_wheel_and_entrypoint_and_prints_no_secret(tmp_path, monkeypatch, capsys):
+    artifacts = tmp_path / "volume" / "artifacts"
+    monkeypatch.setenv("DATAOPS_DATABRICKS_ARTIFACTS", str(artifacts))
+    monkeypatch.setenv("DATABRICKS_TOKEN", TOKEN)
+    workspace = FakeWorkspace(tmp_path / "workspace")
+    assert deploy_to("prod", "main", force=False, dry_run=False, dist=tmp_path / "dist", workspace=workspace) == 0
+    assert sorted(workspace.uploaded) == [
+        f"{artifacts}/dataops_entrypoint.py",
+        f"{artifacts}/dataops_platform-0.1.0-py3-none-any.whl",
+    ]
+    assert workspace.uploaded[f"{artifacts}/dataops_entrypoint.py"].startswith(b'"""The job entrypoint')
+    out = capsys.readouterr()
+    assert "deploy prod: uploaded" in out.out and TOKEN not in out.out + out.err
+
+    staging = FakeWorkspace(tmp_path / "staging")
+    assert deploy_to("staging", "feature/x", force=False, dry_run=True, dist=tmp_path / "dist", workspace=staging) == 0
+    assert staging.uploaded == {} and "would upload" in capsys.readouterr().out
+
+
+def test_monitor_writes_the_report_and_the_catalog_of_an_instance(tmp_path):
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    out = tmp_path / "monitor"
+    env = {
+        **__import__("os").environ,
+        "DAGSTER_HOME": str(home),
+        "DATAOPS_LAKE_ROOT": str(tmp_path / "lake"),
+        "DATAOPS_INTAKE_ROOT": str(tmp_path / "intake"),
+    }
+    dataops = [str(Path(sys.executable).with_name("dataops"))]
+    done = subprocess.run(
+        [*dataops, "ci", "monitor", "--out", str(out)], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    page = (out / "quality_report.html").read_text()
+    assert "silver/transactions" in page and "gold/customer_360" in page
+    catalog = json.loads((out / "catalog" / "catalog.json").read_text())
+    assert "silver/transactions" in {a["key"] for a in catalog["assets"]}

@@ -26,6 +26,7 @@ DATASET_TYPE = "dataops_platform.components.Dataset"
 PRODUCT_TYPE = "dataops_platform.components.DataProduct"
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
 REF_PATTERN = r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$"  # module:attribute
+VERSION_PATTERN = r"^\d+\.\d+$"  # MAJOR.MINOR
 OWNER_PATTERN = re.compile(r"^(team:[A-Za-z0-9_.-]+|[^@\s]+@[^@\s]+\.[A-Za-z]{2,})$")
 
 
@@ -79,6 +80,12 @@ class _Declaration(_Strict):
     owners: list[str] = Field(min_length=1, description="Emails or 'team:<name>'.")
     schema_ref: str = Field(
         alias="schema", pattern=REF_PATTERN, description="The pandera DataFrameModel (module:Class): the contract."
+    )
+    contract_version: str = Field(
+        "1.0",
+        pattern=VERSION_PATTERN,
+        description="MAJOR.MINOR version of the contract: bump MAJOR for a breaking change to the schema, "
+        "MINOR for a compatible one (`dataops contracts check`).",
     )
 
     @field_validator("owners")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from dataops_platform.cli import alerts, catalog, ci, demo, quality
+from dataops_platform.cli import alerts, catalog, ci, contracts, demo, quality
 from dataops_platform.cli.bench import add_bench_command
 from dataops_platform.cli.databricks import add_parser as add_databricks_parser
 
@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     alerts.register(commands)
     catalog.register(commands)
     quality.register(commands)
+    contracts.register(commands)
     ci.register(commands)
     return parser
 

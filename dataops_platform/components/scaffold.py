@@ -29,6 +29,7 @@ attributes:
   critical_columns: [{name}_id, updated_at]   # completeness is checked on these
   pii_columns: []                   # masked in samples, previews and alerts
   schema: {schema_ref}
+  contract_version: "1.0"          # MAJOR.MINOR: bump MAJOR for a breaking schema change (dataops contracts check)
   # cleansing: {{lowercase: [...], values: {{column: {{alias: standard}}}}}}
   # references: {{column: {{dataset: other_dataset, column: its_key}}}}
   # quality: per-dimension severities and thresholds (README, "Quality gates")

@@ -72,6 +72,7 @@ def gold_asset(product: ProductDeclaration, partitions: PartitionsDefinition, la
             "dagster/column_lineage": column_lineage(product),
             "partitioned_by": ", ".join(product.partition_by),
             "primary_key": ", ".join(product.contract.unique),
+            "contract_version": product.contract_version,
         },
     )
     def _gold(context: AssetExecutionContext, spark: LazyPySparkResource, lake: LakeResource, compute: ComputeResource):

@@ -69,6 +69,7 @@ def silver_assets(
                 ["_bronze_file", "_ingestion_date", "_record_version", "_row_hash", "year", "month"],
             ),
             "primary_key": ", ".join(declaration.primary_key),
+            "contract_version": declaration.contract_version,
             "partitioned_by": f"year, month of {declaration.partitioning.table_by_month_of}",
             "critical_columns": ", ".join(declaration.critical_columns),
             "quality_policy": MetadataValue.json(declaration.quality.model_dump(mode="json")),

@@ -20,6 +20,7 @@ LAYERS = [
     ("transforms",),
     ("storage",),
     ("declarations",),
+    ("contracts_history",),
     ("settings",),
     ("steps",),
     ("job",),

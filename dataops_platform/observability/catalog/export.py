@@ -105,6 +105,12 @@ def _other_metadata(node) -> dict[str, str]:
     return {k: str(v) for k, v in plain.items() if isinstance(v, (str, int, float))}
 
 
+def _contract_version(node) -> str | None:
+    """The declared contract version (MAJOR.MINOR) of a silver or gold table; None elsewhere."""
+    version = _plain(node.metadata.get("contract_version"))
+    return str(version) if version is not None else None
+
+
 def asset_entry(graph, instance: dg.DagsterInstance, key: dg.AssetKey) -> dict[str, Any]:
     """One asset as a plain dict (see docs/observability.md for the fields)."""
     node = graph.get(key)
@@ -124,6 +130,7 @@ def asset_entry(graph, instance: dg.DagsterInstance, key: dg.AssetKey) -> dict[s
         "partitions": str(node.partitions_def) if node.partitions_def else None,
         "freshness": _freshness(node),
         "code_version": node.code_version,
+        "contract_version": _contract_version(node),
         "deps": sorted(k.to_user_string() for k in node.parent_keys),
         "dependents": sorted(k.to_user_string() for k in node.child_keys),
         "metadata": _other_metadata(node),

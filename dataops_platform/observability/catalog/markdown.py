@@ -52,13 +52,14 @@ def _properties(asset: dict[str, Any]) -> list[str]:
         ["Tags", ", ".join(f"{k}={v}" for k, v in asset["tags"].items())],
         ["Table", f"`{asset['table_name']}`" if asset["table_name"] else ""],
         ["Location", f"`{asset['location']}`" if asset["location"] else ""],
+        ["Contract version", asset.get("contract_version") or ""],
         ["Partitions", asset["partitions"] or "none"],
         ["Freshness", _freshness(asset["freshness"])],
         ["Upstream", _links(asset["deps"])],
         ["Downstream", _links(asset["dependents"])],
         ["PII columns", ", ".join(asset["pii_columns"])],
         ["Latest", _latest(asset["latest"])],
-        *[[name, value] for name, value in asset["metadata"].items()],
+        *[[name, value] for name, value in asset["metadata"].items() if name != "contract_version"],
     ]
     return table(["Property", "Value"], [r for r in rows if r[1]])
 

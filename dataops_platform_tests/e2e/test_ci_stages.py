@@ -54,3 +54,14 @@ def test_monitor_writes_the_report_and_the_catalog_of_an_instance(tmp_path):
     assert "silver/transactions" in page and "gold/customer_360" in page
     catalog = json.loads((out / "catalog" / "catalog.json").read_text())
     assert "silver/transactions" in {a["key"] for a in catalog["assets"]}
+
+
+def test_build_makes_the_wheel_and_checks_the_bundle(tmp_path):
+    dataops = [str(Path(sys.executable).with_name("dataops"))]
+    done = subprocess.run(
+        [*dataops, "ci", "build", "--dist", str(tmp_path / "dist")], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    wheel = tmp_path / "dist" / "dataops_platform-0.1.0-py3-none-any.whl"
+    assert f"[ci] artifact: {wheel}" in done.stdout and wheel.is_file()
+    assert "checking databricks.yml against the wheel's defaults" in done.stdout or "bundle validate" in done.stdout

@@ -228,7 +228,10 @@ def register(commands) -> None:
     stage = stages.add_parser("validate", help="lint, format, dg check defs, declarations, contracts, unit tests")
     stage.add_argument("--base", help="git ref the contracts are compared with (default: the merge base with main)")
     stage.set_defaults(handler=validate)
-    stage = stages.add_parser("test", help="integration and end-to-end tests (pytest arguments may follow)")
+    # "+" prefix: every "-option" after `test` is left for pytest
+    stage = stages.add_parser(
+        "test", help="integration and end-to-end tests (pytest arguments may follow)", prefix_chars="+", add_help=False
+    )
     stage.add_argument("pytest_args", nargs=argparse.REMAINDER)
     stage.set_defaults(handler=test)
     stage = stages.add_parser("build", help="build the wheel and check the Databricks bundle")

@@ -65,3 +65,19 @@ def test_build_makes_the_wheel_and_checks_the_bundle(tmp_path):
     wheel = tmp_path / "dist" / "dataops_platform-0.1.0-py3-none-any.whl"
     assert f"[ci] artifact: {wheel}" in done.stdout and wheel.is_file()
     assert "checking databricks.yml against the wheel's defaults" in done.stdout or "bundle validate" in done.stdout
+
+
+def test_the_test_stage_runs_the_readme_test_command_with_pytest_arguments():
+    dataops = [str(Path(sys.executable).with_name("dataops"))]
+    selected = (
+        "dataops_platform_tests/observability/test_alerts.py::test_settings_keep_the_webhook_out_of_repr_and_errors"
+    )
+    done = subprocess.run(
+        [*dataops, "ci", "test", selected, "-p", "no:cacheprovider"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**__import__("os").environ, "DATAOPS_TEST_WORKERS": "0"},
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "[test] dg check defs" in done.stdout and "1 passed" in done.stdout

@@ -11,6 +11,7 @@
 # when none answers on 127.0.0.1:5432 and no server binaries are installed, this script installs
 # Debian's `postgresql` package if it runs as root with apt (DATAOPS_TEST_INSTALL_POSTGRES=no
 # skips that). A failed install is not fatal: those tests then skip and say why.
+# Likewise Debian's `chromium` for the browser tests (DATAOPS_TEST_INSTALL_CHROMIUM=no skips that).
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,6 +30,26 @@ if [ "${DATAOPS_TEST_INSTALL_POSTGRES:-yes}" != "no" ] && ! postgres_present &&
             apt-get install -y -q --no-install-recommends postgresql >/dev/null; }; then
         echo "[test] WARNING: could not install postgresql; the PostgreSQL tests will skip" \
              "(install it by hand: apt-get install postgresql)." >&2
+    fi
+fi
+
+# The browser tests (dataops_platform_tests/support/browser.py) drive Debian's Chromium: installed
+# the same way when missing (DATAOPS_TEST_INSTALL_CHROMIUM=no skips that); without it they skip and say why.
+chromium_present() {
+    [ -n "${DATAOPS_CHROMIUM:-}" ] || command -v chromium >/dev/null 2>&1 ||
+        command -v chromium-browser >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1
+}
+if [ "${DATAOPS_TEST_INSTALL_CHROMIUM:-yes}" != "no" ] && ! chromium_present; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "[test] no Chromium found; installing Debian's chromium package for the browser tests"
+        if ! { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive \
+                apt-get install -y -q --no-install-recommends chromium >/dev/null; }; then
+            echo "[test] WARNING: could not install chromium; the browser tests will skip" \
+                 "(install it by hand: apt-get install chromium)." >&2
+        fi
+    else
+        echo "[test] WARNING: no Chromium found and not root with apt; the browser tests will skip" \
+             "(install it: sudo apt-get install chromium)." >&2
     fi
 fi
 

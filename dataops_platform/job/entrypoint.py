@@ -13,13 +13,22 @@ Only the standard library is imported here, before the package is importable.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import zipfile
 
+FUSE_ROOT_ENV = "DATAOPS_FUSE_ROOT"  # as in job/paths.py (not importable yet: the wheel is not unpacked)
+
+
+def _wheel_file(wheel: str) -> str:
+    """The wheel as a driver file: dbfs:/x at /dbfs/x, /Volumes and /Workspace as they are."""
+    path = "/dbfs/" + wheel[len("dbfs:/") :] if wheel.startswith("dbfs:/") else wheel
+    return os.environ.get(FUSE_ROOT_ENV, "").rstrip("/") + path
+
 
 def _import_from_wheel(wheel: str) -> None:
-    path = "/dbfs/" + wheel[len("dbfs:/") :] if wheel.startswith("dbfs:/") else wheel
+    path = _wheel_file(wheel)
     target = tempfile.mkdtemp(prefix="dataops_wheel_")
     with zipfile.ZipFile(path) as archive:
         archive.extractall(target)

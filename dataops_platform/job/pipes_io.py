@@ -4,7 +4,8 @@
   local temp files (dagster_pipes defaults);
 - `dbfs` (PipesDatabricksClient): context and message chunks on DBFS, read through the
   driver's FUSE mount;
-- `volumes` (PipesDatabricksServerlessClient): the same on a Unity Catalog volume.
+- `volumes` (PipesDatabricksServerlessClient): the same on a Unity Catalog volume, read and
+  written through the driver's /Volumes mount.
 
 Bootstrap params come as CLI arguments when the client passes them so (existing cluster,
 serverless), else as environment variables (new cluster, subprocess).
@@ -27,37 +28,46 @@ from dagster_pipes import (
     PipesUnityCatalogVolumesMessageWriter,
 )
 
+from dataops_platform.job.paths import driver_path
+
 PIPES_IO = ("env", "dbfs", "volumes")
-# Where DBFS is mounted on the driver. Databricks mounts it at /dbfs; a stand-in workspace in
-# tests points it at a local folder.
-DBFS_FUSE_ROOT_ENV = "DATAOPS_DBFS_FUSE_ROOT"
 
 
 def on_databricks() -> bool:
     return "DATABRICKS_RUNTIME_VERSION" in os.environ
 
 
-def _fuse_path(dbfs_path: str) -> str:
-    root = os.environ.get(DBFS_FUSE_ROOT_ENV, "/dbfs")
-    return os.path.join(root, dbfs_path.removeprefix("dbfs:").lstrip("/"))
-
-
 class DbfsContextLoader(PipesDefaultContextLoader):
     """The context JSON that PipesDbfsContextInjector wrote, read through the FUSE mount."""
 
     def load_context(self, params):
-        return super().load_context({self.FILE_PATH_KEY: _fuse_path(params["path"])})
+        return super().load_context({self.FILE_PATH_KEY: driver_path(params["path"], dbfs=True)})
 
 
 class DbfsMessageWriter(PipesDbfsMessageWriter):
     """Message chunks for PipesDbfsMessageReader, written through the FUSE mount."""
 
     def make_channel(self, params) -> PipesBufferedFilesystemMessageWriterChannel:
-        return PipesBufferedFilesystemMessageWriterChannel(path=_fuse_path(params["path"]), interval=self.interval)
+        path = driver_path(params["path"], dbfs=True)
+        return PipesBufferedFilesystemMessageWriterChannel(path=path, interval=self.interval)
 
     def get_opened_extras(self):
         # cluster log location, read from Databricks' Spark conf (only there)
         return super().get_opened_extras() if on_databricks() else {}
+
+
+class VolumesContextLoader(PipesUnityCatalogVolumesContextLoader):
+    """The context JSON that PipesUnityCatalogVolumesContextInjector wrote, through /Volumes."""
+
+    def load_context(self, params):
+        return super().load_context({**params, "path": driver_path(params["path"])})
+
+
+class VolumesMessageWriter(PipesUnityCatalogVolumesMessageWriter):
+    """Message chunks for PipesUnityCatalogVolumesMessageReader, written through /Volumes."""
+
+    def make_channel(self, params) -> PipesBufferedFilesystemMessageWriterChannel:
+        return super().make_channel({**params, "path": driver_path(params["path"])})
 
 
 def pipes_io(kind: str, argv: list[str] | None = None) -> dict[str, Any]:
@@ -70,8 +80,5 @@ def pipes_io(kind: str, argv: list[str] | None = None) -> dict[str, Any]:
     if kind == "dbfs":
         io.update(context_loader=DbfsContextLoader(), message_writer=DbfsMessageWriter())
     elif kind == "volumes":
-        io.update(
-            context_loader=PipesUnityCatalogVolumesContextLoader(),
-            message_writer=PipesUnityCatalogVolumesMessageWriter(),
-        )
+        io.update(context_loader=VolumesContextLoader(), message_writer=VolumesMessageWriter())
     return io

@@ -15,10 +15,11 @@ import pytest
 from dataops_platform.definitions import build_definitions
 from dataops_platform.job import run as job_run
 from dataops_platform.orchestration import databricks_task
+from dataops_platform.orchestration.resources.compute import compute_resource
 from dataops_platform.settings import DatabricksSettings, Settings
 from dataops_platform.storage.spark_delta import SparkDeltaTables, written_from_commit
 from dataops_platform.storage.tables import Written
-from dataops_platform_tests.databricks.test_databricks_workspace_fake import requires_compute_hook
+from dataops_platform_tests.databricks.workspace import RecordingWorkspace, sign_in
 
 
 def graph(settings: Settings) -> dict:
@@ -32,7 +33,6 @@ def graph(settings: Settings) -> dict:
     }
 
 
-@requires_compute_hook
 def test_switching_the_engine_changes_no_asset_check_or_code_version(tmp_path):
     base = dict(intake_root=str(tmp_path / "intake"), lake_root=str(tmp_path / "lake"))
     local = graph(Settings(**base))
@@ -56,7 +56,10 @@ def test_settings_read_the_environment(monkeypatch):
     monkeypatch.setenv("DATAOPS_DATABRICKS_CLIENT", "serverless")
     monkeypatch.setenv("DATAOPS_DATABRICKS_VOLUME", "/Volumes/main/ops/pipes")
     monkeypatch.setenv("DATAOPS_DATABRICKS_LIBRARIES", "dagster-pipes==1.13.27, pandera==0.35.1")
-    monkeypatch.setenv("DATAOPS_DATABRICKS_CLUSTER", '{"spark_version": "17.3.x-scala2.13", "num_workers": 4}')
+    monkeypatch.setenv(
+        "DATAOPS_DATABRICKS_CLUSTER",
+        '{"spark_version": "17.3.x-scala2.13", "instance_pool_id": "p-1", "num_workers": 4}',
+    )
     settings = Settings.from_env()
     assert settings.engine == "databricks"
     assert settings.databricks.client == "serverless" and settings.databricks.volume_path == "/Volumes/main/ops/pipes"
@@ -83,6 +86,68 @@ def test_bad_settings_name_the_variable(monkeypatch, variable, value, message):
 def test_serverless_needs_a_volume():
     with pytest.raises(ValueError, match="DATAOPS_DATABRICKS_VOLUME"):
         DatabricksSettings(client="serverless", volume_path="/tmp/pipes").validate()
+
+
+@pytest.mark.parametrize(
+    ("cluster", "message"),
+    [
+        ({"spark_version": "17.3.x-scala2.13", "num_workers": 1}, "must name a node_type_id or an instance_pool_id"),
+        ({"node_type_id": "i3.xlarge", "num_workers": 1}, "must name a spark_version"),
+    ],
+)
+def test_a_new_cluster_needs_a_runtime_and_a_node_type_or_pool(cluster, message):
+    with pytest.raises(ValueError, match=f"DATAOPS_DATABRICKS_CLUSTER {message}"):
+        DatabricksSettings(cluster=cluster).validate()
+    DatabricksSettings(cluster=cluster, existing_cluster_id="0101-1").validate()  # the spec is not used then
+    DatabricksSettings(cluster=cluster, client="serverless").validate()
+    DatabricksSettings(cluster={**cluster, "spark_version": "17.3.x", "instance_pool_id": "p-1"}).validate()
+
+
+@pytest.mark.parametrize("root", ["s3://lake-bucket/dataops/lake", "/Volumes/main/dataops/lake", "/dbfs/dataops/lake"])
+def test_the_cluster_lake_root_may_be_a_driver_path_or_an_s3_uri(monkeypatch, root):
+    monkeypatch.setenv("DATAOPS_ENGINE", "databricks")
+    monkeypatch.setenv("DATAOPS_DATABRICKS_LAKE_ROOT", root)
+    settings = Settings.from_env()
+    assert settings.databricks.lake_root == root
+    assert compute_resource(settings).lake_root == root  # what the job receives, unchanged
+
+
+@pytest.mark.parametrize(
+    ("root", "message"),
+    [
+        ("s3://Bad_Bucket/lake", "DATAOPS_DATABRICKS_LAKE_ROOT: .* not a valid S3 bucket name"),
+        ("dbfs:/dataops/lake", "DATAOPS_DATABRICKS_LAKE_ROOT must be an absolute path"),
+        ("abfss://lake@account.dfs.core.windows.net/x", "DATAOPS_DATABRICKS_LAKE_ROOT must be an absolute path"),
+        ("Volumes/main/lake", "DATAOPS_DATABRICKS_LAKE_ROOT must be an absolute path"),
+    ],
+)
+def test_a_cluster_lake_root_the_job_cannot_open_is_refused(root, message):
+    with pytest.raises(ValueError, match=message):
+        DatabricksSettings(lake_root=root).validate()
+
+
+def test_the_job_opens_an_s3_lake_as_an_s3_uri(s3):
+    """s3:// stays a URI end to end: the job's bronze store, table URIs and delta-rs options."""
+    extras = {"lake_root": s3.lake_root, "intake_root": s3.intake_root, "tables": "delta_rs"}
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("AWS_ENDPOINT_URL_S3", s3.endpoint)
+        lake = job_run.job_lake(None, extras)
+    assert lake.lake_root == s3.lake_root.rstrip("/") and lake.silver_uri("customers").startswith("s3://")
+    assert lake.silver_uri("customers") == f"{s3.lake_root.rstrip('/')}/silver/customers"
+    assert repr(lake.bronze.lake) == f"S3ObjectStore({s3.lake_root.rstrip('/')!r})"
+    lake.bronze.lake.write("probe/object.txt", b"x")  # through the endpoint boto3 read from the environment
+    assert lake.bronze.lake.read_bytes("probe/object.txt") == b"x"
+    assert lake.tables.storage_options["AWS_ENDPOINT_URL"] == s3.endpoint
+
+
+def test_the_job_reads_volume_paths_through_the_driver_mount(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATAOPS_FUSE_ROOT", str(tmp_path))
+    lake = job_run.job_lake(None, {"lake_root": "/Volumes/main/dataops/lake", "tables": "delta_rs"})
+    assert lake.silver_uri("customers") == f"{tmp_path}/Volumes/main/dataops/lake/silver/customers"
+    monkeypatch.delenv("DATAOPS_FUSE_ROOT")
+    assert job_run.job_lake(None, {"lake_root": "/Volumes/main/dataops/lake", "tables": "delta_rs"}).lake_root == (
+        "/Volumes/main/dataops/lake"
+    )
 
 
 def test_cluster_libraries_are_the_package_runtime_requirements_without_pyspark():
@@ -230,23 +295,21 @@ def test_commit_metrics_map_to_written():
     assert written_from_commit(7, "WRITE", {"numOutputRows": "12"}) == Written(7, 12, 12, 0)
 
 
-def test_deploy_uploads_to_a_volume_dbfs_or_a_workspace_folder():
+def test_deploy_uploads_to_a_volume_dbfs_or_a_workspace_folder(tmp_path, monkeypatch):
+    """Each kind of artifacts path goes to its API, through the real SDK client."""
     from dataops_platform.cli import databricks as cli_databricks
 
-    calls = []
-
-    def api(name):
-        return lambda path, content, **kwargs: calls.append((name, path, kwargs.get("overwrite")))
-
-    workspace = SimpleNamespace(
-        files=SimpleNamespace(upload=api("files")),
-        dbfs=SimpleNamespace(upload=api("dbfs")),
-        workspace=SimpleNamespace(upload=api("workspace"), mkdirs=lambda path: None),
-    )
-    for path in ("/Volumes/main/dataops/artifacts/a.whl", "dbfs:/dataops/a.whl", "/Workspace/Shared/dataops/a.whl"):
-        cli_databricks.upload(workspace, path, b"wheel")
-    assert calls == [
-        ("files", "/Volumes/main/dataops/artifacts/a.whl", True),
-        ("dbfs", "/dataops/a.whl", True),
-        ("workspace", "/Workspace/Shared/dataops/a.whl", True),
-    ]
+    sign_in(monkeypatch, "dapi-deploy-test")
+    with RecordingWorkspace(tmp_path) as workspace:
+        for path in ("/Volumes/main/dataops/artifacts/a.whl", "dbfs:/dataops/a.whl", "/Workspace/Shared/dataops/a.whl"):
+            cli_databricks.upload(workspace.client(), path, b"wheel")
+        assert [c for c in workspace.calls() if not c.startswith("POST /api/2.0/dbfs/add")] == [
+            "PUT /api/2.0/fs/files/Volumes/main/dataops/artifacts/a.whl",
+            "POST /api/2.0/dbfs/create",
+            "POST /api/2.0/dbfs/close",
+            "POST /api/2.0/workspace/mkdirs",
+            "POST /api/2.0/workspace/import",
+        ]
+        assert workspace.uploaded == dict.fromkeys(
+            ["/Volumes/main/dataops/artifacts/a.whl", "/dataops/a.whl", "/Workspace/Shared/dataops/a.whl"], b"wheel"
+        )

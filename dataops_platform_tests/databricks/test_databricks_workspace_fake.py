@@ -1,183 +1,145 @@
-"""A stand-in Databricks workspace (no workspace exists here), and tests of the stand-in itself.
-
-`FakeWorkspace` answers what PipesDatabricksClient, PipesDatabricksServerlessClient and
-`dataops databricks deploy` call: `api_client.do` for the DBFS and Files (UC volume) REST
-endpoints, served from local folders; `jobs.submit / get_run / cancel_run`; `clusters.get`;
-and the upload helpers. Like a cluster, a submitted spark_python_task really runs:
-`python <python_file> <parameters>` with the new cluster's spark_env_vars and DBFS visible at
-DATAOPS_DBFS_FUSE_ROOT. Run states follow the scenario: `success` (the exit code decides),
-`failure`, or `cancel` (the Dagster run is interrupted while the client polls).
-"""
+"""The recording workspace (workspace.py) behind the real databricks-sdk client: its storage
+round trips, the submissions it refuses as the Jobs API would, the run states it answers and
+the driver environment it gives a task. No Spark here."""
 
 from __future__ import annotations
 
 import base64
-import inspect
 import io
-import os
-import shutil
-import subprocess
+import json
 import sys
-from pathlib import Path
-from types import SimpleNamespace
-from urllib.parse import unquote
+import time
 
-import dagster as dg
 import pytest
-from databricks.sdk.errors import NotFound
+from databricks.sdk.errors import InvalidParameterValue, NotFound
 from databricks.sdk.service import compute, files, jobs
 
-from dataops_platform import definitions
-from dataops_platform.job.pipes_io import DBFS_FUSE_ROOT_ENV
+from dataops_platform_tests.databricks.workspace import RecordingWorkspace, sign_in
 
-State = jobs.RunLifeCycleState
-# Until definitions.py wires the `compute` resource (and the assets call it), the engine tests
-# cannot run: the change to assets/ and definitions.py is applied separately (docs/databricks.md).
-requires_compute_hook = pytest.mark.skipif(
-    "compute_resource(" not in inspect.getsource(definitions),
-    reason="the `compute` resource is not wired into definitions.py/assets yet",
-)
+TOKEN = "dapi-workspace-test-token"
+SCRIPT = "/Volumes/main/dataops/artifacts/task.py"
 
 
-class FakeApi:
-    """The DBFS and Files REST calls of the SDK, on local folders (volume paths as they are)."""
-
-    def __init__(self, root: Path):
-        self.dbfs_root = root / "dbfs"
-
-    def do(self, method, path, query=None, body=None, headers=None, data=None, raw=False, **_):
-        if path.startswith("/api/2.0/dbfs/"):
-            return self._dbfs(path.rsplit("/", 1)[1], {**(query or {}), **(body or {})})
-        kind, target = path[len("/api/2.0/fs/") :].split("/", 1)
-        return self._files(method, kind, Path("/" + unquote(target)), data)
-
-    def _dbfs(self, operation: str, args: dict) -> dict:
-        target = self.dbfs_root / args["path"].removeprefix("dbfs:").lstrip("/")
-        if operation == "mkdirs":
-            target.mkdir(parents=True, exist_ok=True)
-        elif operation == "put":
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(base64.b64decode(args["contents"]))
-        elif operation == "delete":
-            shutil.rmtree(target, ignore_errors=True)
-        elif not target.exists():
-            raise NotFound(f"{args['path']} does not exist")
-        elif operation == "get-status":
-            return {"path": args["path"], "is_dir": target.is_dir(), "modification_time": target.stat().st_mtime_ns}
-        elif operation == "read":
-            return {"bytes_read": target.stat().st_size, "data": base64.b64encode(target.read_bytes()).decode()}
-        return {}
-
-    def _files(self, method: str, kind: str, target: Path, data) -> dict:
-        if method == "PUT":
-            if kind == "directories":
-                target.mkdir(parents=True, exist_ok=True)
-            else:
-                target.write_bytes(data.read())
-        elif method == "DELETE":
-            target.rmdir() if kind == "directories" else target.unlink()
-        elif not target.exists():
-            raise NotFound(f"{target} does not exist")
-        elif kind == "directories":
-            entries = [{"path": str(p), "name": p.name, "is_directory": p.is_dir()} for p in target.iterdir()]
-            return {"contents": entries}
-        else:
-            data = target.read_bytes()
-            return {"contents": io.BytesIO(data), "content-length": str(len(data))}
-        return {}
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    sign_in(monkeypatch, TOKEN)
+    monkeypatch.setenv("DATAOPS_ONLY_IN_THE_TEST", "must not reach the driver")
+    with RecordingWorkspace(tmp_path) as workspace:
+        yield workspace
 
 
-class FakeJobs:
-    def __init__(self, workspace: "FakeWorkspace", scenario: str):
-        self.workspace, self.scenario = workspace, scenario
-        self.submitted: list[dict] = []
-        self.cancelled: list[int] = []
-        self.processes: dict[int, subprocess.Popen] = {}
-
-    def submit(self, tasks, **arguments):
-        run_id = 100 + len(self.submitted)
-        listed = {k: [e.as_dict() for e in v] if isinstance(v, list) else v for k, v in arguments.items()}
-        self.submitted.append({"tasks": [t.as_dict() for t in tasks], **listed})
-        if self.scenario == "success":
-            self.processes[run_id] = self.workspace.run_task(tasks[0].as_dict())
-        return SimpleNamespace(bind=lambda: {"run_id": run_id})
-
-    def get_run(self, run_id: int) -> jobs.Run:
-        if self.scenario == "cancel" and run_id not in self.cancelled:
-            raise dg.DagsterExecutionInterruptedError()  # what Dagster raises in the step on termination
-        return jobs.Run(run_id=run_id, state=self._state(run_id), run_page_url=f"https://fake.databricks/run/{run_id}")
-
-    def _state(self, run_id: int) -> jobs.RunState:
-        if run_id in self.cancelled:
-            return jobs.RunState(State.TERMINATED, result_state=jobs.RunResultState.CANCELED)
-        if self.scenario == "failure":
-            return jobs.RunState(State.TERMINATED, result_state=jobs.RunResultState.FAILED, state_message="task failed")
-        code = self.processes[run_id].poll()
-        if code is None:
-            return jobs.RunState(State.RUNNING)
-        result = jobs.RunResultState.SUCCESS if code == 0 else jobs.RunResultState.FAILED
-        return jobs.RunState(State.TERMINATED, result_state=result, state_message=f"exit code {code}")
-
-    def cancel_run(self, run_id: int) -> None:
-        self.cancelled.append(run_id)
-
-
-class FakeWorkspace:
-    """What the Pipes clients and the deploy command use of a WorkspaceClient."""
-
-    def __init__(self, root: Path, scenario: str = "success"):
-        self.root = root
-        root.mkdir(parents=True, exist_ok=True)
-        self.api_client = FakeApi(root)
-        self.jobs = FakeJobs(self, scenario)
-        self.clusters = SimpleNamespace(get=lambda cluster_id: compute.ClusterDetails(cluster_id=cluster_id))
-        self.uploaded: dict[str, bytes] = {}
-        self.workspace = SimpleNamespace(mkdirs=lambda path: None, upload=self._upload)
-        self.files = SimpleNamespace(upload=self._upload)
-
-    def _upload(self, path: str, content, **_):
-        data = content if isinstance(content, bytes) else content.read()
-        self.uploaded[path] = data
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_bytes(data)
-
-    def run_task(self, task: dict) -> subprocess.Popen:
-        """Start the task's Python file like a cluster driver would."""
-        python = task["spark_python_task"]
-        env = {
-            **os.environ,
-            **task.get("new_cluster", {}).get("spark_env_vars", {}),
-            DBFS_FUSE_ROOT_ENV: str(self.api_client.dbfs_root),
-        }
-        log = open(self.root / f"driver-{len(self.jobs.processes)}.log", "w")  # noqa: SIM115 (closed with the process)
-        command = [sys.executable, python["python_file"], *python.get("parameters", [])]
-        return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-    def driver_logs(self) -> str:
-        return "\n".join(p.read_text() for p in sorted(self.root.glob("driver-*.log")))
-
-
-def test_dbfs_calls_round_trip(tmp_path):
-    dbfs = files.DbfsAPI(FakeApi(tmp_path))
+def test_dbfs_calls_round_trip(workspace):
+    dbfs = workspace.client().dbfs
     dbfs.mkdirs("/tmp/abc")
     dbfs.put("/tmp/abc/context.json", contents=base64.b64encode(b"{}").decode(), overwrite=True)
-    assert (tmp_path / "dbfs/tmp/abc/context.json").read_text() == "{}"
+    assert (workspace.fuse_root / "dbfs/tmp/abc/context.json").read_text() == "{}"
     assert base64.b64decode(dbfs.read("/tmp/abc/context.json").data) == b"{}"
     dbfs.delete("/tmp/abc", recursive=True)
-    try:
+    with pytest.raises(NotFound):
         dbfs.get_status("/tmp/abc")
-        raise AssertionError("expected NotFound")
-    except NotFound:
-        pass
 
 
-def test_volume_calls_round_trip(tmp_path):
-    volume = files.FilesAPI(FakeApi(tmp_path))
-    folder = str(tmp_path / "Volumes" / "main" / "dataops" / "pipes" / "tmp")
+def test_volume_calls_round_trip(workspace):
+    volume = files.FilesAPI(workspace.client().api_client)
+    folder = "/Volumes/main/dataops/pipes/tmp"
     volume.create_directory(folder)
     volume.upload(f"{folder}/1.json", io.BytesIO(b"[1]"), overwrite=True)
     assert [e.name for e in volume.list_directory_contents(folder)] == ["1.json"]
     assert volume.download(f"{folder}/1.json").contents.read() == b"[1]"
     volume.delete(f"{folder}/1.json")
     volume.delete_directory(folder)
-    assert not Path(folder).exists()
+    assert not (workspace.fuse_root / folder.lstrip("/")).exists()
+    with pytest.raises(InvalidParameterValue, match="/Volumes/"):
+        volume.upload("/tmp/not-a-volume/1.json", io.BytesIO(b"[1]"))
+
+
+def test_the_sdk_refuses_a_misspelt_or_mistyped_argument_before_sending(workspace):
+    client = workspace.client()
+    task = jobs.SubmitTask(task_key="t", existing_cluster_id="c", spark_python_task=jobs.SparkPythonTask(SCRIPT))
+    with pytest.raises(TypeError, match="run_nam"):
+        client.jobs.submit(tasks=[task], run_nam="x")
+    with pytest.raises(AttributeError, match="as_dict"):
+        client.jobs.submit(tasks=[task.as_dict()])  # a dict where the SDK wants a SubmitTask
+    assert workspace.submissions() == []
+
+
+@pytest.mark.parametrize(
+    ("task", "message"),
+    [
+        ({"new_cluster": {"spark_version": "17.3.x-scala2.13", "num_workers": 1}}, "node_type_id or instance_pool_id"),
+        ({"new_cluster": {"node_type_id": "i3.xlarge"}}, "spark_version is required"),
+        ({}, "exactly one of new_cluster, existing_cluster_id, environment_key"),
+        ({"environment_key": "missing"}, "environment 'missing' is not defined"),
+    ],
+)
+def test_the_workspace_refuses_what_the_jobs_api_refuses(workspace, task, message):
+    submitted = jobs.SubmitTask.from_dict({"task_key": "t", "spark_python_task": {"python_file": SCRIPT}, **task})
+    with pytest.raises(InvalidParameterValue, match=message):
+        workspace.client().jobs.submit(run_name="x", tasks=[submitted])
+
+
+def test_serverless_tasks_take_their_libraries_from_the_environment(workspace):
+    environment = jobs.JobEnvironment("dataops", compute.Environment(environment_version="4", dependencies=["x"]))
+    task = jobs.SubmitTask(
+        task_key="t",
+        environment_key="dataops",
+        spark_python_task=jobs.SparkPythonTask(SCRIPT),
+        libraries=[compute.Library(pypi=compute.PythonPyPiLibrary("x"))],
+    )
+    with pytest.raises(InvalidParameterValue, match="Libraries field is not supported for serverless"):
+        workspace.client().jobs.submit(run_name="x", tasks=[task], environments=[environment])
+
+
+def run_to_the_end(client, run_id: int) -> list[jobs.RunState]:
+    states = []
+    while not states or states[-1].life_cycle_state != jobs.RunLifeCycleState.TERMINATED:
+        states.append(client.jobs.get_run(run_id).state)
+        time.sleep(0.05)
+    return states
+
+
+@pytest.mark.parametrize(("exit_code", "result"), [(0, "SUCCESS"), (3, "FAILED")])
+def test_a_task_runs_on_a_driver_with_only_the_databricks_environment(workspace, exit_code, result):
+    client = workspace.client()
+    dump = "import json, os, sys; print(json.dumps(dict(os.environ))); sys.exit(int(sys.argv[1]))"
+    client.files.upload(SCRIPT, io.BytesIO(dump.encode()), overwrite=True)
+    cluster = compute.ClusterSpec(
+        spark_version="17.3.x-scala2.13",
+        instance_pool_id="pool-1",
+        num_workers=1,
+        spark_env_vars={"DECLARED": "yes"},
+    )
+    task = jobs.SubmitTask(
+        task_key="t", new_cluster=cluster, spark_python_task=jobs.SparkPythonTask(SCRIPT, [str(exit_code)])
+    )
+    run_id = client.jobs.submit(run_name="probe", tasks=[task]).bind()["run_id"]
+    states = run_to_the_end(client, run_id)
+    assert states[0].life_cycle_state == jobs.RunLifeCycleState.PENDING
+    assert states[-1].result_state == jobs.RunResultState[result]
+    environment = json.loads(workspace.driver_log(run_id).splitlines()[0])
+    assert environment["DATABRICKS_RUNTIME_VERSION"] == "17.3" and environment["DECLARED"] == "yes"
+    assert "DATAOPS_ONLY_IN_THE_TEST" not in environment and "DATABRICKS_TOKEN" not in environment
+    assert environment["PYSPARK_PYTHON"] == sys.executable
+    [submitted] = workspace.submissions()
+    assert submitted["tasks"][0]["new_cluster"]["instance_pool_id"] == "pool-1"
+
+
+def test_a_cancelled_run_stops_its_driver(workspace):
+    client = workspace.client()
+    client.files.upload(SCRIPT, io.BytesIO(b"import time; time.sleep(600)"), overwrite=True)
+    task = jobs.SubmitTask(task_key="t", existing_cluster_id="c", spark_python_task=jobs.SparkPythonTask(SCRIPT))
+    run_id = client.jobs.submit(run_name="probe", tasks=[task]).bind()["run_id"]
+    assert client.jobs.get_run(run_id).state.life_cycle_state == jobs.RunLifeCycleState.PENDING
+    assert client.jobs.get_run(run_id).state.life_cycle_state == jobs.RunLifeCycleState.RUNNING
+    client.jobs.cancel_run(run_id)
+    assert client.jobs.get_run(run_id).state.result_state == jobs.RunResultState.CANCELED
+    assert workspace.runs[run_id].driver.returncode < 0  # stopped by a signal
+
+
+def test_requests_are_recorded_as_sent(workspace):
+    client = workspace.client()
+    with pytest.raises(NotFound):
+        client.jobs.get_run(7)
+    [request] = workspace.requests
+    assert (request.method, request.path, request.query) == ("GET", "/api/2.2/jobs/runs/get", {"run_id": "7"})
+    assert request.headers["Authorization"] == f"Bearer {TOKEN}"

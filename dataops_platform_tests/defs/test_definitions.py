@@ -27,6 +27,16 @@ def definitions(tmp_path_factory):
     return build_definitions(Settings(intake_root=str(root / "intake"), lake_root=str(root / "lake")))
 
 
+def described(condition) -> str | None:
+    """An automation condition as a stable string: its tree of operators and labels, e.g.
+    `AND[eager](in_latest_time_window, SINCE(...), ...)`, so a change anywhere in it shows."""
+    if condition is None:
+        return None
+    label = f"[{condition.get_label()}]" if condition.get_label() else ""
+    children = f"({', '.join(described(c) for c in condition.children)})" if condition.children else ""
+    return f"{condition.name}{label}{children}"
+
+
 def graph_snapshot(definitions) -> dict:
     graph = definitions.resolve_asset_graph()
     snapshot = {}
@@ -44,9 +54,7 @@ def graph_snapshot(definitions) -> dict:
             "checks": sorted(
                 f"{c.name} ({'blocking' if graph.get_check_spec(c).blocking else 'warn'})" for c in node.check_keys
             ),
-            "automation": node.automation_condition.get_label() or type(node.automation_condition).__name__
-            if node.automation_condition
-            else None,
+            "automation": described(node.automation_condition),
         }
     repository = definitions.get_repository_def()
     snapshot["__sensors__"] = sorted(f"{s.name} ({s.default_status.value})" for s in repository.sensor_defs)
@@ -55,11 +63,23 @@ def graph_snapshot(definitions) -> dict:
 
 
 def test_asset_graph_matches_snapshot(definitions):
+    """Fails when the file is missing too; only UPDATE_SNAPSHOTS=1 (re)writes it."""
     current = graph_snapshot(definitions)
     if os.environ.get("UPDATE_SNAPSHOTS") == "1":
         SNAPSHOT.write_text(json.dumps(current, indent=2, sort_keys=True) + "\n")
     assert SNAPSHOT.exists(), f"no snapshot at {SNAPSHOT}: run with UPDATE_SNAPSHOTS=1 and review the file"
-    assert current == json.loads(SNAPSHOT.read_text())
+    pinned = json.loads(SNAPSHOT.read_text())
+    assert current == pinned
+    silver = pinned["silver/customers"]
+    assert silver["checks"] and silver["automation"], "the snapshot pins checks and automation conditions"
+
+
+def test_the_snapshot_test_fails_without_its_file(tmp_path, monkeypatch, definitions):
+    monkeypatch.delenv("UPDATE_SNAPSHOTS", raising=False)
+    monkeypatch.setattr(sys.modules[__name__], "SNAPSHOT", tmp_path / "missing.json")
+    with pytest.raises(AssertionError, match="no snapshot at"):
+        test_asset_graph_matches_snapshot(definitions)
+    assert not (tmp_path / "missing.json").exists()
 
 
 def test_every_table_documents_its_columns_and_location(definitions):

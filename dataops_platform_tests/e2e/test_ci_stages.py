@@ -1,5 +1,5 @@
-"""The deploy and monitor stages run for real: deploy uploads to the stand-in Databricks
-workspace (no real workspace exists here) without printing a secret; monitor writes the report
+"""The deploy and monitor stages run for real: deploy uploads through the real databricks-sdk
+client to the recording workspace (no real workspace exists here) without printing a secret; monitor writes the report
 and the catalog of a Dagster instance."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from dataops_platform.cli.ci import deploy_to
-from dataops_platform_tests.databricks.test_databricks_workspace_fake import FakeWorkspace
+from dataops_platform_tests.databricks.workspace import RecordingWorkspace, sign_in
 
 TOKEN = "dapi-planted-token-for-the-deploy-test"
 
@@ -18,9 +18,10 @@ TOKEN = "dapi-planted-token-for-the-deploy-test"
 def test_deploy_uploads_the_wheel_and_entrypoint_and_prints_no_secret(tmp_path, monkeypatch, capsys):
     artifacts = tmp_path / "volume" / "artifacts"
     monkeypatch.setenv("DATAOPS_DATABRICKS_ARTIFACTS", str(artifacts))
-    monkeypatch.setenv("DATABRICKS_TOKEN", TOKEN)
-    workspace = FakeWorkspace(tmp_path / "workspace")
-    assert deploy_to("prod", "main", force=False, dry_run=False, dist=tmp_path / "dist", workspace=workspace) == 0
+    sign_in(monkeypatch, TOKEN)
+    workspace = RecordingWorkspace(tmp_path / "workspace")
+    client = workspace.client()
+    assert deploy_to("prod", "main", force=False, dry_run=False, dist=tmp_path / "dist", workspace=client) == 0
     assert sorted(workspace.uploaded) == [
         f"{artifacts}/dataops_entrypoint.py",
         f"{artifacts}/dataops_platform-0.1.0-py3-none-any.whl",
@@ -28,10 +29,13 @@ def test_deploy_uploads_the_wheel_and_entrypoint_and_prints_no_secret(tmp_path, 
     assert workspace.uploaded[f"{artifacts}/dataops_entrypoint.py"].startswith(b'"""The job entrypoint')
     out = capsys.readouterr()
     assert "deploy prod: uploaded" in out.out and TOKEN not in out.out + out.err
+    assert {r.headers["Authorization"] for r in workspace.requests} == {f"Bearer {TOKEN}"}  # the token was read
 
-    staging = FakeWorkspace(tmp_path / "staging")
-    assert deploy_to("staging", "feature/x", force=False, dry_run=True, dist=tmp_path / "dist", workspace=staging) == 0
-    assert staging.uploaded == {} and "would upload" in capsys.readouterr().out
+    staging = RecordingWorkspace(tmp_path / "staging")
+    dry = deploy_to(
+        "staging", "feature/x", force=False, dry_run=True, dist=tmp_path / "dist", workspace=staging.client()
+    )
+    assert dry == 0 and staging.requests == [] and "would upload" in capsys.readouterr().out
 
 
 def test_monitor_writes_the_report_and_the_catalog_of_an_instance(tmp_path):

@@ -97,6 +97,18 @@ def test_the_production_profile_loads_with_postgres_queue_retries_and_monitoring
         assert isinstance(instance.compute_log_manager, S3ComputeLogManager)
 
 
+def test_the_instance_signs_in_with_the_database_password(production_home, pg_server, monkeypatch):
+    """DAGSTER_PG_PASSWORD is read and checked by the server (password auth: the private
+    cluster's scram-sha-256, or a configured server that checks passwords)."""
+    from dagster_postgres.utils import DagsterPostgresException
+
+    monkeypatch.setenv("DAGSTER_PG_PASSWORD", pg_server.password + "-wrong")
+    with pytest.raises(DagsterPostgresException, match="too many retries") as refused:
+        with dg.DagsterInstance.from_config(production_home()) as instance:
+            instance.get_runs()
+    assert "password authentication failed" in str(refused.value.__cause__ or refused.value.__context__)
+
+
 def test_sqlite_stays_the_embedded_default(tmp_path):
     from dagster._core.storage.runs import SqliteRunStorage
 
@@ -188,6 +200,12 @@ def test_sensor_to_gold_on_postgres_with_an_s3_lake(
     # Everything the UI shows lives in PostgreSQL.
     def count(sql: str) -> int:
         return query(pg_server, pg_database, sql)[0][0]
+
+    # The database password the instance signed in with is stored and shown nowhere.
+    stored = query(pg_server, pg_database, "SELECT string_agg(event, '') FROM event_logs")[0][0]
+    stored += query(pg_server, pg_database, "SELECT string_agg(run_body, '') FROM runs")[0][0]
+    assert pg_server.password and stored and pg_server.password not in stored
+    assert pg_server.password not in "".join(p.read_text(errors="replace") for p in tmp_path.rglob("*.log"))
 
     run_ids = ", ".join(f"'{r.run_id}'" for r in runs)
     assert count(f"SELECT count(*) FROM runs WHERE run_id IN ({run_ids}) AND status = 'SUCCESS'") == len(runs) >= 6

@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 import json
+import logging
 import os
 import subprocess
 from pathlib import Path
@@ -38,9 +39,11 @@ PLANTED = {  # fake, but used for real: moto accepts any key; delta-rs and boto3
     "AWS_ACCESS_KEY_ID": "PLANTEDACCESSKEY7F3A",
     "AWS_SECRET_ACCESS_KEY": "planted-aws-secret-5c1e9b77d2",
     "AWS_SESSION_TOKEN": "planted-aws-session-token-0d4f27",
-    "DATABRICKS_TOKEN": "dapi-planted-databricks-token-93ab",
-    "DATABRICKS_CLIENT_SECRET": "planted-databricks-client-secret-61",
+    "DATABRICKS_TOKEN": "dapi-planted-databricks-token-93ab",  # read: see the Databricks submission below
 }
+# Not planted: DATABRICKS_CLIENT_SECRET. The SDK refuses a token and a client secret together,
+# and it fetches OAuth tokens with module-level `requests` calls that the recording workspace
+# cannot answer, so no test could make the code under test read one.
 PII_SCANNED = ("email", "phone")  # unique values; names are common words that could match by chance
 
 
@@ -151,6 +154,32 @@ def test_a_real_flow_leaks_no_secret_and_shows_no_unmasked_pii(s3, webhook, tmp_
     pii = _pii_values(generated, manifest)
     assert pii and "***@***" in shown["event log"]  # masked samples were shown, so there was something to mask
     assert not _found(pii, {**shown, **stored, "lake": "", "Spark cache": ""})  # the lake and its copies hold PII
+
+
+def test_a_databricks_submission_reads_the_planted_token_and_shows_it_nowhere(tmp_path, monkeypatch, caplog, capfd):
+    """The SDK reads DATABRICKS_TOKEN and signs every request with it (recorded by the stand-in
+    workspace); it is in no request body, Dagster event or metadata, driver log or log line."""
+    from dataops_platform_tests.databricks.workspace import RecordingWorkspace, databricks_settings, materialize_on
+
+    caplog.set_level(logging.DEBUG)  # the SDK's request log too
+    for name, value in PLANTED.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("DATABRICKS_HOST", "https://example.cloud.databricks.com")
+    monkeypatch.setenv("DATABRICKS_CONFIG_FILE", str(tmp_path / "no.databrickscfg"))
+    settings = databricks_settings(
+        monkeypatch,
+        DATAOPS_INTAKE_ROOT=str(tmp_path / "intake"),
+        DATAOPS_LAKE_ROOT=str(tmp_path / "lake"),
+        DATAOPS_DATABRICKS_POLL_SECONDS="0.05",
+        DATAOPS_DATABRICKS_ARTIFACTS="/Volumes/main/dataops/not_deployed",  # the driver fails at once
+    )
+    with RecordingWorkspace(tmp_path / "workspace") as workspace:
+        submitted = materialize_on(workspace, settings, "silver/customers", settings.partitions_start)
+    assert not submitted.result.success and "runs/submit" in caplog.text
+    assert {r.headers["Authorization"] for r in submitted.sent} == {f"Bearer {PLANTED['DATABRICKS_TOKEN']}"}
+    captured = capfd.readouterr()
+    shown = {**submitted.left, "python logs": caplog.text, "stdout/stderr": captured.out + captured.err}
+    assert not _found(PLANTED.values(), shown)
 
 
 def _found(values, sources: dict[str, str]) -> list[str]:

@@ -13,22 +13,11 @@ from deltalake import DeltaTable
 
 from dataops_platform import demo_data
 from dataops_platform.definitions import build_definitions
-from dataops_platform.orchestration.automation import gold_condition, silver_condition
 from dataops_platform_tests.support.intake_helpers import launch, s3_settings, tick
 from dataops_platform_tests.support.s3_server import SECRET
 
 TODAY = dt.datetime.now(dt.timezone.utc).date()
 DATASETS = ("customers", "transactions")
-CONDITIONS = {"silver": silver_condition(), "quarantine": silver_condition(), "gold": gold_condition()}
-
-
-def with_conditions(spec: dg.AssetSpec) -> dg.AssetSpec:
-    """The conditions of assets/automation.py, unless the factories already set one."""
-    condition = CONDITIONS.get(spec.key.path[0])
-    if condition is None or spec.automation_condition is not None:
-        return spec
-    return spec.replace_attributes(automation_condition=condition)
-
 
 KEYS = [f"{layer}/{name}" for name in DATASETS for layer in ("silver", "quarantine")] + ["gold/daily_revenue"]
 
@@ -48,12 +37,14 @@ def test_files_dropped_in_s3_reach_gold_through_sensors_and_automation(s3, tmp_p
         for file in manifest["datasets"][name]["files"]:
             s3.client.upload_file(str(local / file["path"]), s3.intake_bucket, f"landing/{file['path']}")
     defs = build_definitions(s3_settings(s3, tmp_path))
-    automated = defs.map_asset_specs(func=with_conditions)
+    graph = defs.resolve_asset_graph()  # the factories' own automation conditions: nothing is added here
+    missing = [k for k in KEYS if graph.get(dg.AssetKey.from_user_string(k)).automation_condition is None]
+    assert missing == [], f"assets without an automation condition: {missing}"
     selection = dg.AssetSelection.assets(*[dg.AssetKey.from_user_string(k) for k in KEYS])
-    job = automated.resolve_implicit_global_asset_job_def()
+    job = defs.resolve_implicit_global_asset_job_def()
 
     with dg.instance_for_test() as instance:
-        evaluation = dg.evaluate_automation_conditions(defs=automated, instance=instance, asset_selection=selection)
+        evaluation = dg.evaluate_automation_conditions(defs=defs, instance=instance, asset_selection=selection)
         for name in DATASETS:
             sensor = defs.resolve_sensor_def(f"intake_{name}")
             found = tick(sensor, instance, defs, None)
@@ -61,7 +52,7 @@ def test_files_dropped_in_s3_reach_gold_through_sensors_and_automation(s3, tmp_p
             launch(defs, instance, sensor.name, found.run_requests)
 
         evaluation = dg.evaluate_automation_conditions(
-            defs=automated, instance=instance, asset_selection=selection, cursor=evaluation.cursor
+            defs=defs, instance=instance, asset_selection=selection, cursor=evaluation.cursor
         )
         silver = set(KEYS[:-1])
         assert requested_keys(evaluation) == silver
@@ -73,7 +64,7 @@ def test_files_dropped_in_s3_reach_gold_through_sensors_and_automation(s3, tmp_p
         assert result.success
 
         evaluation = dg.evaluate_automation_conditions(
-            defs=automated, instance=instance, asset_selection=selection, cursor=evaluation.cursor
+            defs=defs, instance=instance, asset_selection=selection, cursor=evaluation.cursor
         )
         assert requested_keys(evaluation) == {"gold/daily_revenue"}
         result = job.execute_in_process(

@@ -1,9 +1,10 @@
 """A PostgreSQL server for the production-profile tests, and a scratch database per session.
 
-Order of preference: a server already answering (DATAOPS_TEST_PG_HOST/PORT/USER/PASSWORD,
-default postgres@127.0.0.1:5432, trust auth), else a private throwaway cluster started from
-Debian's server binaries (/usr/lib/postgresql/<version>/bin) in a temp folder on a free port,
-else the tests skip and say how to install PostgreSQL. `bash scripts/test.sh` installs the
+Order of preference: a configured server (DATAOPS_TEST_PG_HOST/PORT/USER/PASSWORD; it must
+check passwords), else a private throwaway cluster
+started from Debian's server binaries (/usr/lib/postgresql/<version>/bin) in a temp folder on
+a free port, whose TCP connections need the planted PASSWORD (scram-sha-256), else a server
+answering on postgres@127.0.0.1:5432, else the tests skip and say how to install PostgreSQL. `bash scripts/test.sh` installs the
 `postgresql` package when it is missing and it can (root with apt).
 """
 
@@ -24,6 +25,7 @@ from typing import Iterator
 
 import pytest
 
+PASSWORD = "planted-postgres-password-4e1b"  # fake: the private cluster's superuser password
 INSTALL_HINT = "install PostgreSQL (Debian/Ubuntu: apt-get install postgresql) or set DATAOPS_TEST_PG_HOST/PORT"
 
 
@@ -74,17 +76,26 @@ def _as_server_user(args: list[str]) -> list[str]:
 
 @contextmanager
 def private_cluster(bin_dir: Path) -> Iterator[Server]:
-    """initdb + pg_ctl start in a temp folder (trust auth, loopback only); stopped and deleted after."""
+    """initdb + pg_ctl start in a temp folder (loopback only; TCP clients authenticate with
+    PASSWORD, the local socket is trusted); stopped and deleted after."""
     root = Path(tempfile.mkdtemp(prefix="dataops-pg-"))
     data, port = root / "data", _free_port()
     if os.geteuid() == 0:
         user = pwd.getpwnam("postgres")
         os.chown(root, user.pw_uid, user.pw_gid)
     run = dict(check=True, capture_output=True, text=True, timeout=120)
+    password_file = root / "password"
+    password_file.write_text(PASSWORD + "\n")
+    if os.geteuid() == 0:
+        os.chown(password_file, user.pw_uid, user.pw_gid)
     try:
         subprocess.run(
             _as_server_user(
-                [str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"]
+                [
+                    str(bin_dir / "initdb"),
+                    *("-D", str(data), "-U", "postgres", "--pwfile", str(password_file)),
+                    *("--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync", "-E", "UTF8"),
+                ]
             ),
             **run,
         )
@@ -106,7 +117,8 @@ def private_cluster(bin_dir: Path) -> Iterator[Server]:
             ),
             **run,
         )
-        yield Server("127.0.0.1", port, "postgres")
+        password_file.unlink()
+        yield Server("127.0.0.1", port, "postgres", PASSWORD)
     finally:
         if (data / "postmaster.pid").exists():
             subprocess.run(
@@ -119,22 +131,25 @@ def private_cluster(bin_dir: Path) -> Iterator[Server]:
 
 @contextmanager
 def postgres_server() -> Iterator[Server]:
-    """A reachable server, a private cluster, or a skip with the reason."""
+    """A configured server (DATAOPS_TEST_PG_HOST set), else a private cluster (password auth),
+    else a server answering on 127.0.0.1:5432, else a skip naming the install command."""
     configured = Server(
         os.environ.get("DATAOPS_TEST_PG_HOST", "127.0.0.1"),
         int(os.environ.get("DATAOPS_TEST_PG_PORT", "5432")),
         os.environ.get("DATAOPS_TEST_PG_USER", "postgres"),
         os.environ.get("DATAOPS_TEST_PG_PASSWORD", ""),
     )
-    if configured.answers():
-        yield configured
-        return
     bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    usable = bins and (os.geteuid() != 0 or _has_user("postgres"))
+    if "DATAOPS_TEST_PG_HOST" in os.environ or not usable:
+        if configured.answers():
+            yield configured
+            return
     if not bins:
         pytest.skip(
             f"no PostgreSQL server at {configured.host}:{configured.port} and no server binaries: {INSTALL_HINT}"
         )
-    if os.geteuid() == 0 and not _has_user("postgres"):
+    if not usable:
         pytest.skip(f"running as root without a `postgres` system user to run initdb as: {INSTALL_HINT}")
     with private_cluster(Path(bins[-1]).parent) as server:
         yield server

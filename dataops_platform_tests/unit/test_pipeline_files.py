@@ -5,7 +5,8 @@ checked job by job: each job runs `bash scripts/setup.sh` and then exactly one
 `.venv/bin/dataops ci <stage> ...`, whose stage is one of `STAGES` and whose arguments parse with
 the real `dataops` parser; every stage is called; validate runs before test before build before
 deploy before monitor; production deploys are manual and from `main` only; the test job has its
-PostgreSQL service; build and monitor keep their files as artifacts. `check_github` and
+PostgreSQL service and keeps the browser tests' screenshots (also when it fails); build and monitor
+keep their files as artifacts. `check_github` and
 `check_gitlab` return the problems as sentences, so the negative tests below can show that a
 drifted file (a job calling `dataops ci lint`, say) is caught.
 """
@@ -32,6 +33,7 @@ GITLAB_FILE = REPO / ".gitlab-ci.yml"
 DATAOPS = ".venv/bin/dataops"  # the entry point scripts/setup.sh installs
 SETUP = "scripts/setup.sh"
 PG_PORT = "5432"
+SCREENSHOTS = "test-artifacts/ui"  # dataops_platform_tests/support/browser.py, unless DATAOPS_TEST_ARTIFACTS is set
 
 
 def load(path: Path) -> dict:
@@ -291,11 +293,12 @@ def check_github_steps(name: str, job: dict) -> list[str]:
     return problems
 
 
-def uploaded(job: dict) -> list[str]:
+def uploaded(job: dict, always: bool = False) -> list[str]:
+    """The paths `job` uploads with actions/upload-artifact (with `always`: only even after a failure)."""
     return [
         p
         for s in job.get("steps", [])
-        if uses(s, "actions/upload-artifact")
+        if uses(s, "actions/upload-artifact") and (not always or "always()" in str(s.get("if", "")))
         for p in paths_of(s.get("with", {}).get("path"))
     ]
 
@@ -332,6 +335,11 @@ def check_github(workflow: dict) -> list[str]:
                 problems.append(f"{where}: checks out without `fetch-depth: 0` (the compatibility check needs main)")
         if call.stage == "test":
             problems += check_github_postgres(where, workflow, job, call)
+            shots = {**(workflow.get("env") or {}), **(job.get("env") or {})}.get("DATAOPS_TEST_ARTIFACTS", SCREENSHOTS)
+            if not covers(uploaded(job, always=True), shots):
+                problems.append(
+                    f"{where}: does not upload {shots} (screenshots) with actions/upload-artifact if: always()"
+                )
         if call.stage == "build" and not covers(uploaded(job), call.option("--dist") or "dist"):
             problems.append(f"{where}: does not upload dist/ with actions/upload-artifact")
         out = call.option("--out") or "ci-artifacts/monitor"
@@ -508,9 +516,12 @@ def check_gitlab(pipeline: dict) -> list[str]:
         job, where = jobs[name], f"gitlab job {name!r}"
         if call.stage == "validate" and variable(pipeline, job, "GIT_DEPTH") != "0":
             problems.append(f"{where}: GIT_DEPTH is not 0 (the compatibility check needs the history of main)")
+        kept = paths_of((job.get("artifacts") or {}).get("paths"))
         if call.stage == "test":
             problems += check_gitlab_postgres(where, pipeline, job)
-        kept = paths_of((job.get("artifacts") or {}).get("paths"))
+            shots = variable(pipeline, job, "DATAOPS_TEST_ARTIFACTS", SCREENSHOTS)
+            if not covers(kept, shots) or (job.get("artifacts") or {}).get("when") != "always":
+                problems.append(f"{where}: keeps no {shots} artifacts (screenshots) `when: always`")
         if call.stage == "build" and not covers(kept, call.option("--dist") or "dist"):
             problems.append(f"{where}: keeps no dist/ artifacts")
         out = call.option("--out") or "ci-artifacts/monitor"
@@ -688,6 +699,14 @@ GITHUB_DRIFTS = {
         lambda w: drop_steps(github_job(w, "build"), lambda s: uses(s, "actions/upload-artifact")),
         "does not upload dist/",
     ),
+    "test keeps no screenshots": (
+        lambda w: drop_steps(github_job(w, "test"), lambda s: uses(s, "actions/upload-artifact")),
+        f"does not upload {SCREENSHOTS} (screenshots)",
+    ),
+    "screenshots kept only when the tests pass": (
+        lambda w: [s.pop("if") for s in github_job(w, "test")["steps"] if uses(s, "actions/upload-artifact")],
+        f"does not upload {SCREENSHOTS} (screenshots)",
+    ),
     "monitor keeps nothing": (
         lambda w: drop_steps(github_job(w, "monitor"), lambda s: uses(s, "actions/upload-artifact")),
         "does not upload ci-artifacts/monitor",
@@ -764,6 +783,14 @@ GITLAB_DRIFTS = {
         "DATAOPS_TEST_PG_HOST is '127.0.0.1'",
     ),
     "build keeps nothing": (lambda p: gitlab_job(p, "build").pop("artifacts"), "keeps no dist/ artifacts"),
+    "test keeps no screenshots": (
+        lambda p: gitlab_job(p, "test").pop("artifacts"),
+        f"keeps no {SCREENSHOTS} artifacts",
+    ),
+    "screenshots kept only when the tests pass": (
+        lambda p: gitlab_job(p, "test")["artifacts"].pop("when"),
+        f"keeps no {SCREENSHOTS} artifacts",
+    ),
     "monitor keeps nothing": (lambda p: gitlab_job(p, "monitor").pop("artifacts"), "keeps no ci-artifacts/monitor"),
     "a shallow clone for validate": (lambda p: gitlab_job(p, "validate").pop("variables"), "GIT_DEPTH is not 0"),
     "uv's cache outside the project": (

@@ -7,6 +7,7 @@ import dagster as dg
 from dataops_platform.components.declared import DeclaredComponent
 from dataops_platform.declarations import ProductDeclaration
 from dataops_platform.orchestration.gold import gold_asset
+from dataops_platform.orchestration.maintenance import product_maintenance
 from dataops_platform.orchestration.partitions import daily_partitions
 from dataops_platform.settings import current_settings
 
@@ -19,5 +20,8 @@ class DataProduct(DeclaredComponent, ProductDeclaration):
     def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
         settings = current_settings()
         return dg.Definitions(
-            assets=[gold_asset(self, daily_partitions(settings.partitions_start), settings.lake_root)]
+            assets=[
+                gold_asset(self, daily_partitions(settings.partitions_start), settings.lake_root),
+                product_maintenance(self, settings),
+            ]
         )

@@ -25,6 +25,7 @@ from dataops_platform.orchestration.freshness import GOLD_TIMELINESS, freshness_
 from dataops_platform.orchestration.keys import gold_key, silver_key
 from dataops_platform.orchestration.resources.compute import ComputeResource
 from dataops_platform.orchestration.resources.lake import LakeResource
+from dataops_platform.orchestration.retries import transient_retries
 from dataops_platform.steps import gold as gold_step
 from dataops_platform.steps.gold_checks import GOLD_CHECKS
 from dataops_platform.storage.layout import table_uri
@@ -64,6 +65,7 @@ def gold_asset(product: ProductDeclaration, partitions: PartitionsDefinition, la
         ),
         # gold checks are blocking too, so nothing downstream reads a gold table that failed them
         pool=f"delta_gold_{name}",
+        retry_policy=transient_retries(),  # transient store/network errors only (orchestration/retries.py)
         freshness_policy=freshness_policy(GOLD_TIMELINESS),
         metadata={
             "dagster/uri": MetadataValue.path(table_uri(lake_root, GOLD, name)),

@@ -19,8 +19,15 @@ from dataops_platform.cli.alerts import show_alerts
 from dataops_platform.observability.alerts import events
 from dataops_platform.observability.alerts.alert import Alert, key_figures
 from dataops_platform.observability.alerts.destinations import AlertsFile, Dispatcher
+from dataops_platform.observability.alerts.incidents import IncidentBook
+from dataops_platform.observability.alerts.store import save_book
 from dataops_platform.observability.redact import Redactor
-from dataops_platform.orchestration.sensors.alerts import check_failure_alert_sensor, run_failure_alert_sensor
+from dataops_platform.orchestration.sensors.alerts import (
+    CHECK_SENSOR,
+    RUN_SENSOR,
+    check_failure_alert_sensor,
+    run_failure_alert_sensor,
+)
 from dataops_platform.settings import AlertSettings
 from dataops_platform_tests.support.report_support import DEFECT_BAD, DEFECT_ROWS, FAKE_SECRET, observed  # noqa: F401
 
@@ -94,6 +101,21 @@ def webhook():
     yield state
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def fresh_incidents(request):
+    """Each test on the shared `observed` instance starts without incidents (a new deployment)."""
+
+    def clear() -> None:
+        if "observed" in request.fixturenames:
+            instance = request.getfixturevalue("observed").instance
+            for name in (CHECK_SENSOR, RUN_SENSOR):
+                save_book(instance, name, IncidentBook())
+
+    clear()
+    yield
+    clear()
 
 
 def evaluate(sensor: dg.SensorDefinition, instance: dg.DagsterInstance, ticks: int = 2) -> str | None:
@@ -175,7 +197,7 @@ def test_dataops_alerts_shows_the_last_alerts(tmp_path, monkeypatch, capsys):
             )
         )
     monkeypatch.setenv("DATAOPS_ALERTS_FILE", str(path))
-    assert show_alerts(argparse.Namespace(last=2)) == 0
+    assert show_alerts(argparse.Namespace(last=2, messages=True)) == 0
     out = capsys.readouterr().out
     assert "check0" not in out and "check1" in out and "check2" in out
     assert f"Run: {UI}/runs/run2" in out and "2 rows failed" in out

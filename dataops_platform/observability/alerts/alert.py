@@ -31,6 +31,19 @@ class Alert:
     check: str = ""
     partition: str = ""
     figures: list[str] = field(default_factory=list)
+    target: str = ""  # what failed, for the fingerprint: "asset:check", or the run's failed step (or job)
+    failure: str = ""  # the kind of failure: the check's severity, or the root error's class
+    status: str = "new"  # "new" incident, "update" digest of an open one, "resolved"
+
+    @property
+    def fingerprint(self) -> str:
+        """Failures with the same fingerprint are one incident (see incidents.py)."""
+        return f"{self.kind}|{self.target}|{self.failure}"
+
+    @property
+    def resolution_key(self) -> str:
+        """What a passing evaluation says it passed (`pass_key`); it resolves the incident."""
+        return pass_key(self.kind, self.target)
 
     @property
     def when(self) -> str:
@@ -60,7 +73,7 @@ class Alert:
 
     def slack_payload(self) -> dict[str, Any]:
         """Slack-compatible JSON: `text` for notifications, `blocks` for the message body."""
-        icon = ":red_circle:" if self.severity == "ERROR" else ":warning:"
+        icon = {"ERROR": ":red_circle:", "RESOLVED": ":white_check_mark:"}.get(self.severity, ":warning:")
         context = " | ".join(p for p in (self.asset, self.partition and f"partition {self.partition}", self.when) if p)
         blocks: list[dict[str, Any]] = [
             {"type": "header", "text": {"type": "plain_text", "text": f"{self.title}"[:150]}},
@@ -77,6 +90,11 @@ class Alert:
             },
         ]
         return {"text": f"[{self.severity}] {self.title}: {self.summary}"[:3000], "blocks": blocks}
+
+
+def pass_key(kind: str, target: str) -> str:
+    """The key shared by a failure of `target` and a later passing evaluation of it."""
+    return f"{kind}|{target}"
 
 
 # Headline figures first, in this order; any other scalar follows in its metadata order.

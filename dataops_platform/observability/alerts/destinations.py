@@ -154,7 +154,7 @@ class Dispatcher:
                 deliveries[destination.name] = f"failed: {describe_error(exc, self.redact)}"
                 log.warning(f"alert destination {destination.name} {deliveries[destination.name]}")
         line = f"ALERT {alert.text()}".replace("\n", " | ")
-        (log.error if alert.severity == "ERROR" else log.warning)(line)
+        {"ERROR": log.error, "RESOLVED": log.info}.get(alert.severity, log.warning)(line)
         if self.alerts_file is not None:
             try:
                 self.alerts_file.append(alert, deliveries)

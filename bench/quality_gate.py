@@ -21,7 +21,7 @@ from bench.report import Row, ScenarioResult, median, paired_runs, per_scale, ra
 from bench.warmup import warm_up
 from dataops_platform.declarations import load_declarations
 from dataops_platform.quality.rules import gate_figures
-from dataops_platform.steps.silver import silver_spec
+from dataops_platform.steps.silver import read_options, silver_spec
 from dataops_platform.storage.bronze_reader import read_bronze_files
 from dataops_platform.transforms.silver import conform
 
@@ -37,7 +37,7 @@ def _declaration():
 def typed_frame(spark, demo, declaration):
     """The conformed (typed + cleansed text) DataFrame of the day's files, cached and counted."""
     paths = sorted((demo.intake / declaration.intake.prefix).rglob(declaration.intake.pattern))
-    raw, _ = read_bronze_files(spark, paths, declaration.format, declaration.columns, demo.days[0])
+    raw, _ = read_bronze_files(spark, paths, read_options(declaration), demo.days[0])
     conformed = conform(raw, silver_spec(declaration)).cache()
     conformed.count()
     return conformed

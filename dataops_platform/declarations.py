@@ -20,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from dataops_platform.quality.contract import TableContract, contract_from_model
 from dataops_platform.quality.policy import QualitySpec
+from dataops_platform.storage.dialect import SCHEMA_EVOLUTION_HELP, DialectSpec, SchemaEvolution
+from dataops_platform.storage.maintenance import MaintenanceSpec
 
 DEFS_DIR = Path(__file__).resolve().parent / "defs"  # the package's component instances
 DATASET_TYPE = "dataops_platform.components.Dataset"
@@ -135,7 +137,10 @@ class DatasetDeclaration(_Declaration):
     cleansing: CleansingSpec = Field(default_factory=CleansingSpec)
     future_tolerance_hours: int = Field(48, ge=0)
     references: dict[str, Reference] = Field(default_factory=dict)
+    dialect: DialectSpec = Field(default_factory=DialectSpec, description="How the files are written.")
+    schema_evolution: SchemaEvolution = Field("rescue", description=SCHEMA_EVOLUTION_HELP)
     quality: QualitySpec = Field(default_factory=QualitySpec)
+    maintenance: MaintenanceSpec = MaintenanceSpec()
 
     @model_validator(mode="after")
     def _columns_exist_in_schema(self) -> "DatasetDeclaration":

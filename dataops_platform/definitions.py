@@ -18,6 +18,8 @@ from dagster_shared.record import copy
 
 from dataops_platform.components import Dataset
 from dataops_platform.declarations import DeclarationError, check_references
+from dataops_platform.orchestration.maintenance import maintenance_schedule
+from dataops_platform.orchestration.replay import replay_job
 from dataops_platform.orchestration.report import quality_report_asset
 from dataops_platform.orchestration.resources.compute import compute_resource
 from dataops_platform.orchestration.resources.lake import lake_resource
@@ -84,7 +86,8 @@ def platform_definitions(settings: Settings, datasets: list[Dataset], asset_grap
         assets=[quality_report_asset(settings, asset_graph)],
         # One process per run: all steps share one SparkSession instead of starting a JVM each.
         executor=dg.in_process_executor,
-        jobs=[ingest_job()],
+        jobs=[ingest_job(), replay_job()],
+        schedules=[maintenance_schedule()],
         sensors=sensors,
         resources={
             "spark": spark_resource(settings),

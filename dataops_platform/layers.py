@@ -7,6 +7,7 @@ tables with these; orchestration/keys.py turns them into AssetKeys.
 from __future__ import annotations
 
 INTAKE, BRONZE, SILVER, QUARANTINE, GOLD = "intake", "bronze", "silver", "quarantine", "gold"
+REPLAYED = "quarantine_replayed"  # a Delta log per dataset of the quarantined rows a replay published
 
 
 def table_path(layer: str, name: str) -> tuple[str, str]:

@@ -75,7 +75,7 @@ class DatabricksSettings:
 
     client: str = "classic"  # CLIENT: classic (new or existing cluster, DBFS) | serverless (UC volume)
     artifacts_path: str = "/Volumes/main/dataops/artifacts"  # ARTIFACTS: wheel + entrypoint
-    lake_root: str = "/Volumes/main/dataops/lake"  # LAKE_ROOT: the lake (DATAOPS_LAKE_ROOT) as the cluster sees it
+    lake_root: str = "/Volumes/main/dataops/lake"  # LAKE_ROOT: the lake as the cluster sees it (/Volumes/..., s3://...)
     cluster: dict = field(default_factory=lambda: dict(DEFAULT_CLUSTER))  # CLUSTER: new_cluster JSON
     existing_cluster_id: str = ""  # CLUSTER_ID: run on this cluster instead of a new one
     libraries: tuple[str, ...] = ()  # LIBRARIES: pip requirements ("" = the package's runtime deps)
@@ -110,12 +110,39 @@ class DatabricksSettings:
             raise ValueError(f"DATAOPS_DATABRICKS_TABLES must be one of {JOB_TABLES}, got {self.tables!r}")
         if not isinstance(self.cluster, dict) or not self.cluster:
             raise ValueError("DATAOPS_DATABRICKS_CLUSTER must be a JSON object (a Databricks new_cluster spec)")
+        if self.client == "classic" and not self.existing_cluster_id:
+            self._validate_new_cluster()
         if not (self.artifacts_path.startswith("/") or self.artifacts_path.startswith("dbfs:/")):
             raise ValueError(f"DATAOPS_DATABRICKS_ARTIFACTS must be an absolute path, got {self.artifacts_path!r}")
+        self._validate_lake_root()
         if self.client == "serverless" and not self.volume_path.startswith("/Volumes/"):
             raise ValueError(f"DATAOPS_DATABRICKS_VOLUME must be a /Volumes/... path, got {self.volume_path!r}")
         if self.poll_interval_seconds <= 0 or self.timeout_seconds < 0:
             raise ValueError("DATAOPS_DATABRICKS_POLL_SECONDS must be > 0 and DATAOPS_DATABRICKS_TIMEOUT_SECONDS >= 0")
+
+    def _validate_new_cluster(self) -> None:
+        """What the Jobs API needs of a new_cluster: a runtime and a node type or an instance pool."""
+        if not self.cluster.get("spark_version"):
+            raise ValueError("DATAOPS_DATABRICKS_CLUSTER must name a spark_version (a Databricks runtime)")
+        if not (self.cluster.get("node_type_id") or self.cluster.get("instance_pool_id")):
+            raise ValueError(
+                "DATAOPS_DATABRICKS_CLUSTER must name a node_type_id or an instance_pool_id "
+                f"(or set DATAOPS_DATABRICKS_CLUSTER_ID to use an existing cluster), got keys {sorted(self.cluster)}"
+            )
+
+    def _validate_lake_root(self) -> None:
+        """The lake as the cluster sees it: an absolute driver path (/Volumes/..., /dbfs/...) or s3://bucket/prefix."""
+        root = self.lake_root
+        if is_s3_uri(root):
+            try:
+                parse_s3_uri(root)
+            except ValueError as exc:
+                raise ValueError(f"DATAOPS_DATABRICKS_LAKE_ROOT: {exc}") from None
+        elif "://" in root or root.startswith("dbfs:") or not root.startswith("/"):
+            raise ValueError(
+                "DATAOPS_DATABRICKS_LAKE_ROOT must be an absolute path as the cluster sees it "
+                f"(/Volumes/..., /dbfs/...) or s3://bucket/prefix, got {root!r}"
+            )
 
 
 # ---------------------------------------------------------------- alerts
@@ -145,6 +172,7 @@ class AlertSettings:
     ui_url: str = "http://127.0.0.1:3000"  # DATAOPS_UI_URL: run links point here
     alert_on_warn: bool = False  # DATAOPS_ALERT_ON_WARN: also alert on failed WARN checks
     webhook_timeout_seconds: float = 10.0  # DATAOPS_ALERT_WEBHOOK_TIMEOUT
+    renotify_minutes: float = 240.0  # DATAOPS_ALERT_RENOTIFY_MINUTES: at most one update per open incident per interval
 
     @classmethod
     def from_env(cls, data_dir: Path) -> "AlertSettings":
@@ -155,6 +183,7 @@ class AlertSettings:
             ui_url=_env("DATAOPS_UI_URL", cls.ui_url).rstrip("/"),
             alert_on_warn=_flag("DATAOPS_ALERT_ON_WARN", cls.alert_on_warn),
             webhook_timeout_seconds=float(_env("DATAOPS_ALERT_WEBHOOK_TIMEOUT", str(cls.webhook_timeout_seconds))),
+            renotify_minutes=float(_env("DATAOPS_ALERT_RENOTIFY_MINUTES", str(cls.renotify_minutes))),
         )
         settings.validate()
         return settings
@@ -169,6 +198,8 @@ class AlertSettings:
             raise ValueError(f"DATAOPS_UI_URL must be an http(s) URL, got {self.ui_url!r}")
         if self.webhook_timeout_seconds <= 0:
             raise ValueError("DATAOPS_ALERT_WEBHOOK_TIMEOUT must be a positive number of seconds")
+        if self.renotify_minutes < 0:
+            raise ValueError("DATAOPS_ALERT_RENOTIFY_MINUTES must be zero or a positive number of minutes")
 
     def run_url(self, run_id: str) -> str:
         return f"{self.ui_url.rstrip('/')}/runs/{run_id}"

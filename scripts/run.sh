@@ -13,6 +13,7 @@
 #   DATAOPS_INTAKE_ROOT  [<repo>/data/intake]   where the intake sensors look for files
 #   DATAOPS_LAKE_ROOT    [<repo>/data/lake]     where the Delta tables are written
 #   DATAOPS_DEMO_ROWS    [the CLI's default]    rows per demo file, on the first start only
+#   DATAOPS_PARTITIONS_START [the day the demo data was written]  first daily partition
 # DAGSTER_HOME is <repo>/.dagster_home (instance config copied from deploy/dagster.yaml).
 # Demo data is generated once, when $DATAOPS_INTAKE_ROOT/_demo_manifest.json is absent;
 # delete that file (or data/) to get it again.
@@ -59,6 +60,14 @@ else
     demo_args=()
     if [ -n "${DATAOPS_DEMO_ROWS:-}" ]; then demo_args+=(--rows "$DATAOPS_DEMO_ROWS"); fi
     .venv/bin/dataops demo-data ${demo_args[@]+"${demo_args[@]}"}
+fi
+
+# Daily partitions start where the data starts: the day the demo files were first written (the
+# intake sensors put them in that day's partition), so the UI's "filled" figure means something.
+if [ -z "${DATAOPS_PARTITIONS_START:-}" ]; then
+    DATAOPS_PARTITIONS_START="$(date -u -r "$DATAOPS_INTAKE_ROOT/_demo_manifest.json" +%F)"
+    export DATAOPS_PARTITIONS_START
+    log "daily partitions start on $DATAOPS_PARTITIONS_START (set DATAOPS_PARTITIONS_START to change it)"
 fi
 
 log "Dagster UI: http://$HOST:$PORT   (DAGSTER_HOME=$DAGSTER_HOME; Ctrl-C stops it)"

@@ -3,9 +3,10 @@
 demo-data            demo.py         demo files with realistic defects into intake
 databricks ...       databricks.py   package and deploy the project for Databricks jobs
 bench ...            bench.py        the checkout's benchmarks (bench/)
-alerts               alerts.py       the latest alerts
+alerts               alerts.py       open and recent incidents, the latest alert messages
 catalog export       catalog.py      catalog.json and catalog.md
 quality report       quality.py      the data-quality report (HTML)
+replay               replay.py       re-validate quarantined rows after a fix, publish what passes
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from dataops_platform.cli import alerts, catalog, ci, contracts, demo, quality
+from dataops_platform.cli import alerts, catalog, ci, contracts, demo, quality, replay
 from dataops_platform.cli.bench import add_bench_command
 from dataops_platform.cli.databricks import add_parser as add_databricks_parser
 
@@ -27,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     alerts.register(commands)
     catalog.register(commands)
     quality.register(commands)
+    replay.register(commands)
     contracts.register(commands)
     ci.register(commands)
     return parser

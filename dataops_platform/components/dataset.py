@@ -9,8 +9,8 @@ from dataops_platform.components.scaffold import DatasetScaffolder
 from dataops_platform.declarations import DatasetDeclaration
 from dataops_platform.orchestration.bronze import bronze_asset
 from dataops_platform.orchestration.intake import intake_spec
+from dataops_platform.orchestration.maintenance import dataset_maintenance
 from dataops_platform.orchestration.partitions import daily_partitions
-from dataops_platform.orchestration.referential_checks import consistency_check
 from dataops_platform.orchestration.sensors.ingest import IngestTarget
 from dataops_platform.orchestration.sensors.intake import listing_policy, listing_sensor
 from dataops_platform.orchestration.silver import silver_assets
@@ -36,8 +36,8 @@ class Dataset(DeclaredComponent, DatasetDeclaration):
                 intake_spec(self, settings.intake_root),
                 bronze,
                 silver_assets(self, partitions, settings.lake_root),
+                *dataset_maintenance(self, settings),
             ],
-            asset_checks=[consistency_check(self)] if self.references else [],
             sensors=[
                 listing_sensor(target, settings.intake_listing_seconds, listing_policy(settings.intake_queue_url))
             ],

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,11 +20,15 @@ from dagster_pipes import PipesContext, open_dagster_pipes
 from pyspark.sql import SparkSession
 
 from dataops_platform.declarations import DatasetDeclaration, ProductDeclaration
+from dataops_platform.job.paths import driver_path
 from dataops_platform.job.pipes_io import on_databricks, pipes_io
 from dataops_platform.layers import GOLD, SILVER, parse_table_path
 from dataops_platform.steps import runner as steps
+from dataops_platform.steps.replay import silver_or_replay
 from dataops_platform.storage.bronze import BronzeStore
+from dataops_platform.storage.keys import is_s3_uri
 from dataops_platform.storage.layout import TableUris
+from dataops_platform.storage.objects import LocalObjectStore, ObjectStore
 from dataops_platform.storage.tables import DeltaRsTables, Tables
 
 T = TypeVar("T", DatasetDeclaration, ProductDeclaration)
@@ -38,15 +43,41 @@ class JobLake(TableUris):
     tables: Tables
 
 
-def job_lake(spark: SparkSession, extras: dict[str, Any]) -> JobLake:
-    root = extras["lake_root"]
-    if extras["tables"] == "spark_delta":
+def _aws() -> tuple[str | None, str | None]:
+    """The S3 endpoint and region from the standard AWS variables (None: boto3's own lookup)."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or None
+    return endpoint, os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
+
+
+def job_store(root: str) -> ObjectStore:
+    """Objects under a lake or intake root as the job sees it: a driver path (/Volumes/...,
+    /dbfs/..., a local folder) or s3://bucket/prefix (credentials from the standard AWS
+    variables or the cluster's instance profile; boto3 is imported only then)."""
+    if not is_s3_uri(root):
+        return LocalObjectStore(driver_path(root))
+    from dataops_platform.storage.s3 import S3ObjectStore, aws_client
+
+    return S3ObjectStore.from_uri(root, aws_client("s3", *_aws()))
+
+
+def job_tables(spark: SparkSession, kind: str, lake_root: str) -> Tables:
+    """Table I/O of the job: Spark's Delta (Databricks) or delta-rs (S3 options as for boto3)."""
+    if kind == "spark_delta":
         from dataops_platform.storage.spark_delta import SparkDeltaTables
 
-        tables: Tables = SparkDeltaTables(spark)
-    else:
-        tables = DeltaRsTables()
-    return JobLake(root, BronzeStore(root, intake_location=extras.get("intake_root", "")), tables)
+        return SparkDeltaTables(spark)
+    if not is_s3_uri(lake_root):
+        return DeltaRsTables()
+    from dataops_platform.storage.s3 import delta_storage_options
+
+    return DeltaRsTables(delta_storage_options(*_aws()))
+
+
+def job_lake(spark: SparkSession, extras: dict[str, Any]) -> JobLake:
+    lake = job_store(extras["lake_root"])
+    root = str(lake.root) if isinstance(lake, LocalObjectStore) else extras["lake_root"].rstrip("/")
+    bronze = BronzeStore(lake, job_store(extras.get("intake_root", "")))
+    return JobLake(root, bronze, job_tables(spark, extras["tables"], root))
 
 
 def spark_session() -> SparkSession:
@@ -85,7 +116,8 @@ def run_step(spark: SparkSession, pipes: PipesContext) -> steps.StepResult:
     layers = dict(parse_table_path(key) for key in pipes.asset_keys)
     if SILVER in layers:
         declaration = declaration_from_json(DatasetDeclaration, layers[SILVER], extras["declaration"])
-        return steps.run_silver(spark, lake, declaration, days, extras.get("volume_history", []), pipes.log)
+        history, note = extras.get("volume_history", []), extras.get("replay_note")
+        return silver_or_replay(spark, lake, declaration, days, history, pipes.log, note)
     if GOLD in layers:
         product = declaration_from_json(ProductDeclaration, layers[GOLD], extras["product"])
         return steps.run_gold(spark, lake, product, days, pipes.log)
@@ -118,6 +150,8 @@ def report(pipes: PipesContext, result: steps.StepResult) -> None:
             metadata=pipes_metadata({"summary": outcome.summary, **outcome.metadata}),
             asset_key="/".join(check.asset_key),
         )
+    if result.failure:  # a batch held back by a blocking check: the Dagster step fails with the figures
+        raise RuntimeError(result.failure)
 
 
 def run(io_kind: str) -> int:
@@ -129,6 +163,8 @@ def run(io_kind: str) -> int:
     with open_dagster_pipes(**io) as pipes:
         import dataops_platform
 
-        pipes.log.info(f"dataops_platform {dataops_platform.__version__} from {Path(dataops_platform.__file__).parent}")
+        where = f" on Databricks runtime {os.environ['DATABRICKS_RUNTIME_VERSION']}" if on_databricks() else ""
+        package = Path(dataops_platform.__file__).parent
+        pipes.log.info(f"dataops_platform {dataops_platform.__version__} from {package}{where}")
         report(pipes, run_step(spark, pipes))
     return 0

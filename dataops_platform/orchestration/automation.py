@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dagster import AutomationCondition
+from dagster import AssetSelection, AutomationCondition
 
 RECENT_DAYS = 3
 
@@ -19,9 +19,23 @@ def _recent() -> AutomationCondition:
     return AutomationCondition.in_latest_time_window(dt.timedelta(days=RECENT_DAYS))
 
 
+BRONZE = AssetSelection.groups("bronze")
+
+
 def silver_condition() -> AutomationCondition:
-    """Eager over the recent days: a partition runs once its bronze partition updates."""
-    return AutomationCondition.eager().replace("in_latest_time_window", _recent())
+    """Eager over the recent days on new bronze files: a partition runs once its bronze partition
+    updates. A silver table it depends on (a reference that quarantines orphans) orders the work,
+    never triggers it: it waits while that one is in progress, and a referenced dataset with no
+    file that day does not hold it back."""
+    return (
+        _recent()
+        & (AutomationCondition.newly_missing() | AutomationCondition.any_deps_updated().allow(BRONZE))
+        .since_last_handled()
+        .with_label("newly_missing_or_new_bronze_files")
+        & ~AutomationCondition.any_deps_missing().allow(BRONZE)
+        & ~AutomationCondition.any_deps_in_progress()
+        & ~AutomationCondition.in_progress()
+    ).with_label("eager_on_new_bronze_files")
 
 
 def gold_condition() -> AutomationCondition:

@@ -18,6 +18,7 @@ from dataops_platform.orchestration import metadata as meta
 from dataops_platform.orchestration.keys import bronze_key, intake_key
 from dataops_platform.orchestration.partitions import partition_dates
 from dataops_platform.orchestration.resources.lake import LakeResource
+from dataops_platform.orchestration.retries import transient_retries
 from dataops_platform.steps import bronze as bronze_step
 
 
@@ -70,6 +71,13 @@ def _metadata(outcome: bronze_step.BronzeOutcome, trigger: str) -> dict:
     }
 
 
+def _holds_files(lake: LakeResource, declaration: DatasetDeclaration, context: AssetExecutionContext) -> bool:
+    """Whether any partition of the run holds a bronze file (a run by partition date over days
+    where nothing landed records nothing, so silver does not run for empty days)."""
+    source, name = declaration.source, declaration.name
+    return any(lake.bronze.partition_files(source, name, day) for day in partition_dates(context))
+
+
 def bronze_asset(declaration: DatasetDeclaration, partitions: PartitionsDefinition, lake_root: str) -> AssetsDefinition:
     """Raw files of the dataset, copied unchanged into bronze with a metadata JSON each."""
     name, source = declaration.name, declaration.source
@@ -86,7 +94,8 @@ def bronze_asset(declaration: DatasetDeclaration, partitions: PartitionsDefiniti
         tags=meta.layer_tags("bronze", declaration.domain, bool(declaration.pii_columns)),
         code_version=meta.code_version(bronze_step, declaration.source_text),
         pool=f"bronze_{name}",  # one writer of the dataset's bronze files and ledger at a time
-        output_required=False,  # a sensor run whose files are all in bronze already records nothing
+        retry_policy=transient_retries(),  # transient store/network errors only (orchestration/retries.py)
+        output_required=False,  # nothing recorded when no file is new (sensor) or none landed (dates)
         metadata={
             "dagster/uri": MetadataValue.path(f"{lake_root}/bronze/source={source}/dataset={name}/"),
             "layout": "ingestion_date=YYYY/MM/DD/<timestamp>_<file> + <file>.metadata.json",
@@ -101,10 +110,10 @@ def bronze_asset(declaration: DatasetDeclaration, partitions: PartitionsDefiniti
         context.log.info(
             f"{name}: {len(outcome.ingested)} file(s) ingested, {len(outcome.already_present)} already in bronze"
         )
-        if outcome.ingested or not config.files:
+        if outcome.ingested or (not config.files and _holds_files(lake, declaration, context)):
             yield MaterializeResult(metadata=_metadata(outcome, "sensor" if config.files else "partition date"))
         else:
-            context.log.info("nothing new: no materialization is recorded, so nothing downstream re-runs")
+            context.log.info("no bronze file: no materialization is recorded, so nothing downstream runs for it")
         if outcome.failed:  # after the other files are recorded; the intake sensors request these again
             raise Failure(f"{len(outcome.failed)} file(s) could not be copied: {outcome.failed[:5]}")
 

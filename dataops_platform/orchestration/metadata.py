@@ -14,7 +14,8 @@ TECHNICAL_COLUMN_DOCS = {
     "_bronze_file": ("string", "Bronze file the row was read from (lineage)."),
     "_ingestion_date": ("date", "Ingestion date (Dagster partition) that delivered the row."),
     "_record_version": ("string", "Ordering key: event time | bronze file | row hash; the greatest wins."),
-    "_row_hash": ("string", "SHA-256 of the row's contract columns; equal hashes are duplicates."),
+    "_row_hash": ("string", "SHA-256 of the row's content columns; equal hashes are re-sends of one row."),
+    "_rescued_data": ("string", "JSON of the fields the row's file had beyond the contract (null: none)."),
     "year": ("int", "Delta partition: year of the partition column (0 when missing)."),
     "month": ("int", "Delta partition: month of the partition column (0 when missing)."),
     "_corrupt_record": ("string", "The raw line when the record could not be split into columns."),
@@ -60,7 +61,14 @@ def raw_text_schema(contract: TableContract, pii: list[str] | tuple[str, ...] = 
         ]
         + [
             TableColumn(name=n, type=TECHNICAL_COLUMN_DOCS[n][0], description=TECHNICAL_COLUMN_DOCS[n][1])
-            for n in ("_corrupt_record", "_bronze_file", "_ingestion_date", "_reasons", "_failed_rules")
+            for n in (
+                "_corrupt_record",
+                "_rescued_data",
+                "_bronze_file",
+                "_ingestion_date",
+                "_reasons",
+                "_failed_rules",
+            )
         ]
     )
 

@@ -9,6 +9,7 @@ from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, 
 from dataops_platform.observability.report.figures import QualityReport
 from dataops_platform.observability.report.html import write_report
 from dataops_platform.orchestration.keys import REPORT_KEY
+from dataops_platform.orchestration.retries import transient_retries
 from dataops_platform.settings import Settings
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ def summary_markdown(report: QualityReport) -> str:
         failing = ", ".join(f"{c.name} ({c.latest.status})" for c in t.failing) or "none"
         rows = f"{t.row_count:,.0f}" if t.row_count is not None else "–"
         quarantined = f"{t.quarantine[-1].rows:,.0f}" if t.quarantine else "–"
-        volume = "anomaly" if t.volume.anomalous else ("normal" if t.volume.band else "–")
+        volume = "anomaly" if t.volume_anomaly else ("normal" if t.volume.band else "–")
         lines.append(f"| {t.key} | {rows} | {t.freshness.status} | {failing} | {volume} | {quarantined} |")
     return "\n".join(lines)
 
@@ -44,6 +45,7 @@ def quality_report_asset(settings: Settings, asset_graph: Callable[[], "AssetGra
         kinds={"html"},
         tags={"layer": "observability"},
         metadata={"dagster/uri": MetadataValue.path(str(path))},
+        retry_policy=transient_retries(),
     )
     def _quality_report(context: AssetExecutionContext) -> MaterializeResult:
         report = write_report(path, asset_graph(), context.instance, settings.alerts.ui_url)
@@ -56,7 +58,7 @@ def quality_report_asset(settings: Settings, asset_graph: Callable[[], "AssetGra
                 "tables": len(report.tables),
                 "failing_checks": failing,
                 "stale_tables": sum(t.freshness.status in ("FAIL", "NEVER") for t in report.tables),
-                "volume_anomalies": sum(t.volume.anomalous for t in report.tables),
+                "volume_anomalies": sum(t.volume_anomaly for t in report.tables),
             }
         )
 

@@ -23,9 +23,10 @@ from dataops_platform.orchestration.freshness import freshness_policy
 from dataops_platform.orchestration.keys import bronze_key, quarantine_key, silver_key
 from dataops_platform.orchestration.resources.compute import ComputeResource
 from dataops_platform.orchestration.resources.lake import LakeResource
+from dataops_platform.orchestration.retries import transient_retries
 from dataops_platform.quality import rules as rules_module
 from dataops_platform.steps import silver as silver_step
-from dataops_platform.steps import silver_checks
+from dataops_platform.steps import silver_checks, staged_figures
 from dataops_platform.steps.runner import quarantine_references
 from dataops_platform.storage import bronze_reader, delta, file_checks
 from dataops_platform.storage.layout import table_uri
@@ -42,15 +43,17 @@ def silver_assets(
         silver_transforms,
         rules_module,
         silver_step,
+        staged_figures,
         bronze_reader,
         file_checks,
         delta,
         declaration.schema_model,
         declaration.source_text,
     )
-    referenced = quarantine_references(declaration)
+    referenced = quarantine_references(declaration)  # must exist first: their keys decide what is quarantined
     silver_spec = AssetSpec(
         key=silver_key(name),
+        skippable=True,  # a batch held back by a blocking check is not published
         automation_condition=silver_condition(),
         deps=[bronze_key(declaration), *[silver_key(d) for d in referenced]],
         description=declaration.description,
@@ -66,7 +69,10 @@ def silver_assets(
             "dagster/column_schema": meta.table_schema(
                 declaration.contract,
                 pii,
-                ["_bronze_file", "_ingestion_date", "_record_version", "_row_hash", "year", "month"],
+                [
+                    *(["_rescued_data"] if declaration.schema_evolution == "rescue" else []),
+                    *["_bronze_file", "_ingestion_date", "_record_version", "_row_hash", "year", "month"],
+                ],
             ),
             "primary_key": ", ".join(declaration.primary_key),
             "contract_version": declaration.contract_version,
@@ -77,6 +83,7 @@ def silver_assets(
     )
     quarantine_spec = AssetSpec(
         key=quarantine_key(name),
+        skippable=True,
         automation_condition=silver_condition(),
         deps=[bronze_key(declaration)],
         description=f"Rows of `{name}` that failed row-level rules, kept as raw text with every reason.",
@@ -95,7 +102,7 @@ def silver_assets(
     quality = declaration.quality
     check_specs = [
         check_spec(silver_key(name), check, getattr(quality, _DIMENSION.get(check, check)).severity)
-        for check in silver_checks.INLINE_CHECKS
+        for check in silver_checks.inline_checks(declaration)
     ]
 
     @multi_asset(
@@ -105,6 +112,7 @@ def silver_assets(
         partitions_def=partitions,
         backfill_policy=BackfillPolicy.single_run(),
         pool=f"delta_silver_{name}",
+        retry_policy=transient_retries(),  # transient store/network errors only (orchestration/retries.py)
     )
     def _silver(
         context: AssetExecutionContext, spark: LazyPySparkResource, lake: LakeResource, compute: ComputeResource
@@ -122,8 +130,11 @@ _DIMENSION = {"volume_anomaly": "volume"}  # check name -> quality spec field, w
 def _volume_history(context: AssetExecutionContext, key, limit: int) -> list[dict[str, float]]:
     """Volume metrics of the asset's recent materializations, newest first."""
     records = context.instance.fetch_materializations(key, limit=limit).records
-    history = []
+    history, runs = [], set()
     for record in records:
+        if record.run_id in runs:  # a run that reported its partitions one by one counts once
+            continue
+        runs.add(record.run_id)
         metadata = record.asset_materialization.metadata if record.asset_materialization else {}
         values = {m: metadata[m].value for m in silver_checks.VOLUME_METRICS if m in metadata}
         if values:

@@ -25,10 +25,11 @@ from dataops_platform.quality.rules import FILE_READABLE
 
 CHECK_DESCRIPTIONS = {
     "completeness": "Null rate of each critical column stays within the tolerated fraction.",
-    "uniqueness": "Primary key is unique in the table; duplicates in a batch stay within tolerance.",
+    "uniqueness": "Primary key is unique in the table; conflicting versions in a batch stay within tolerance "
+    "(re-sent rows and older versions are counted, never failed).",
     "validity": "Rows satisfy every rule of the pandera contract (types, ranges, patterns, allowed values).",
     "consistency": "Foreign keys point at existing rows of the referenced table.",
-    "accuracy": "Every bronze row is in silver, in quarantine, or counted as a duplicate.",
+    "accuracy": "Every bronze record is in silver or quarantine, or counted as re-sent, superseded or conflicting.",
     "schema_drift": "Incoming files have the declared columns; additive changes allowed, breaking ones fail.",
     "volume_anomaly": "Row count, processing time and failed rows stay within N standard deviations of history.",
     "reconciliation": "Gold totals reconcile with the silver rows they are built from.",
@@ -71,15 +72,27 @@ def completeness(null_counts: dict[str, int], rows: int, spec: CompletenessSpec)
 
 
 def uniqueness(
-    batch_rows: int, batch_duplicates: int, table_rows: int, table_distinct_keys: int, spec: UniquenessSpec
+    batch_rows: int,
+    conflicts: int,
+    resent: int,
+    superseded: int,
+    table_rows: int,
+    table_distinct_keys: int,
+    spec: UniquenessSpec,
+    samples: list[dict] | None = None,
 ) -> CheckOutcome:
-    """Fails on any duplicate key in the table, or a batch duplicate fraction above tolerance."""
-    fraction = _ratio(batch_duplicates, batch_rows)
+    """Fails on any duplicate key in the table, or a batch conflict fraction above tolerance.
+    Re-sends (identical rows) and older versions of a key are counted, never failed."""
+    fraction = _ratio(conflicts, batch_rows)
     table_duplicates = table_rows - table_distinct_keys
-    too_many = fraction > spec.max_duplicate_fraction and batch_rows > spec.min_rows
+    over = fraction > spec.max_conflict_fraction
+    too_many = over and batch_rows > spec.min_rows
     passed = table_duplicates == 0 and not too_many
-    summary = f"{batch_duplicates} duplicate(s) in the batch ({fraction:.2%}), {table_duplicates} duplicate key(s) in the table"
-    summary += _not_enforced(fraction > spec.max_duplicate_fraction and not too_many, batch_rows, spec.min_rows)
+    summary = (
+        f"{conflicts} conflicting row(s) in the batch ({fraction:.2%}, tolerated {spec.max_conflict_fraction:.0%}), "
+        f"{table_duplicates} duplicate key(s) in the table; {resent} re-sent and {superseded} superseded row(s)"
+    )
+    summary += _not_enforced(over and not too_many, batch_rows, spec.min_rows)
     return CheckOutcome(
         "uniqueness",
         passed,
@@ -87,12 +100,15 @@ def uniqueness(
         summary,
         {
             "batch_rows": batch_rows,
-            "batch_duplicates": batch_duplicates,
-            "batch_duplicate_fraction": fraction,
-            "threshold": spec.max_duplicate_fraction,
+            "conflicts": conflicts,
+            "conflict_fraction": fraction,
+            "threshold": spec.max_conflict_fraction,
+            "resent": resent,
+            "superseded": superseded,
             "min_rows": spec.min_rows,
             "table_rows": table_rows,
             "table_duplicate_keys": table_duplicates,
+            "conflict_samples": samples or [],
         },
     )
 
@@ -163,46 +179,35 @@ def consistency(references: dict[str, tuple[int, int, list]], spec: ConsistencyS
 def accuracy(
     source_records: int,
     rows_read: int,
+    accounted: dict[str, int],
     quarantined: int,
     quarantine_table_rows: int,
-    duplicates: int,
-    inserted: int,
-    updated: int,
-    already_current: int,
     spec: RuleSpec,
-    *,
-    superseded: int,
+    predicted_writes: dict[str, int] | None = None,
 ) -> CheckOutcome:
-    """Reconciles the records in the bronze files with what silver and quarantine received.
-    duplicates: copies of the row kept for their key; superseded: older versions of a key that a
-    later version in the same batch replaced."""
-    accounted = quarantined + duplicates + superseded + inserted + updated + already_current
+    """Reconciles the records in the bronze files with where each row went (`accounted`: quarantined,
+    held, resent, superseded, conflicting, inserted, updated, stale ...), the quarantine table
+    with the rows sent to it (`quarantined`), and the MERGE's figures with the audit's prediction."""
     problems = []
     if source_records != rows_read:
         problems.append(f"bronze files hold {source_records} record(s) but {rows_read} were read")
-    if accounted != rows_read:
-        problems.append(f"{rows_read - accounted} row(s) unaccounted for")
+    total = sum(accounted.values())
+    if total != rows_read:
+        problems.append(f"{rows_read - total} row(s) unaccounted for")
     if quarantine_table_rows != quarantined:
         problems.append(f"quarantine holds {quarantine_table_rows} row(s) for the batch, expected {quarantined}")
+    for name, expected in (predicted_writes or {}).items():
+        if accounted.get(name, 0) != expected:
+            problems.append(f"the MERGE {name} {accounted.get(name, 0)} row(s), the audit expected {expected}")
     summary = "; ".join(problems) or f"all {rows_read} bronze row(s) accounted for"
-    return CheckOutcome(
-        "accuracy",
-        not problems,
-        spec.severity,
-        summary,
-        {
-            "bronze_records": source_records,
-            "rows_read": rows_read,
-            "quarantined": quarantined,
-            "quarantine_table_rows": quarantine_table_rows,
-            "duplicates": duplicates,
-            "superseded": superseded,
-            "inserted": inserted,
-            "updated": updated,
-            "already_current": already_current,
-            "unaccounted": rows_read - accounted,
-        },
-    )
+    metadata = {
+        "bronze_records": source_records,
+        "rows_read": rows_read,
+        **accounted,
+        "quarantine_table_rows": quarantine_table_rows,
+        "unaccounted": rows_read - total,
+    }
+    return CheckOutcome("accuracy", not problems, spec.severity, summary, metadata)
 
 
 def schema_drift(

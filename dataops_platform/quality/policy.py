@@ -35,7 +35,13 @@ class CompletenessSpec(FractionSpec):
 
 
 class UniquenessSpec(FractionSpec):
-    max_duplicate_fraction: float = Field(0.05, ge=0, le=1, description="Tolerated duplicate fraction in a batch.")
+    """The table's key is always unique (a duplicate key fails at this severity); within a batch,
+    exact re-sends and older versions are normal, and only conflicts count: rows with the same key
+    and event time as the row kept but other content."""
+
+    max_conflict_fraction: float = Field(
+        0.05, ge=0, le=1, description="Tolerated fraction of a batch's rows that conflict with the row kept."
+    )
 
 
 class ValiditySpec(FractionSpec):

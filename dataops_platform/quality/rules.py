@@ -19,6 +19,8 @@ from dataops_platform.quality.contract import CheckSpec, ColumnContract, TableCo
 RAW_PREFIX = "_raw_"
 FILE_READABLE = "file_readable"  # the rule failed by the one row of a bronze file that could not be read
 FILE_ERROR = "_file_error"  # the column saying why a whole bronze file was rejected, on the row standing for it
+FILE_COLUMNS = "file_columns"  # the rule failed by every row of a file whose columns break the contract
+SCHEMA_ERROR = "_schema_error"  # the column saying how the row's file breaks the contract's columns
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,18 @@ def malformed_record_rule() -> RowRule:
     )
 
 
+def reason_column_rule(name: str, column: str, description: str) -> RowRule:
+    """A rule failed by the rows whose `column` (set by the reader) holds a reason, which it reports."""
+    return RowRule(name, column, "validity", description, F.col(column).isNotNull(), F.col(column))
+
+
+def file_columns_rule() -> RowRule:
+    """Every row of a file that lacks a declared column (or, under `schema_evolution: fail`, has
+    an undeclared one) is quarantined: its values are never read as nulls."""
+    description = "the row's file has every declared column (and no undeclared one, where the dataset says so)"
+    return reason_column_rule(FILE_COLUMNS, SCHEMA_ERROR, description)
+
+
 def reference_flag(column: str) -> str:
     return f"_ref_ok_{column}"
 
@@ -177,7 +191,7 @@ def reference_rule(column: str, dataset: str) -> RowRule:
 
 def table_rules(contract: TableContract, event_time: str, future_tolerance_hours: int) -> list[RowRule]:
     """All row-level rules of a silver table, in a stable order."""
-    rules = [malformed_record_rule()]
+    rules = [malformed_record_rule(), file_columns_rule()]
     for column in contract.columns:
         rules.extend(column_rules(column))
     rules.append(future_event_rule(event_time, future_tolerance_hours))

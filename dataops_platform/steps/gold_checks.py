@@ -23,6 +23,6 @@ def gold_checks(outcome: GoldOutcome) -> list[CheckOutcome]:
             {},
             GOLD_QUALITY.validity.model_copy(update={"max_failure_fraction": 0.0, "min_rows": 0}),
         ),
-        checks.uniqueness(outcome.rows, 0, outcome.rows, outcome.distinct_keys, GOLD_QUALITY.uniqueness),
+        checks.uniqueness(outcome.rows, 0, 0, 0, outcome.rows, outcome.distinct_keys, GOLD_QUALITY.uniqueness),
         checks.reconciliation(label, expected, actual, GOLD_QUALITY.accuracy),
     ]

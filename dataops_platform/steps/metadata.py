@@ -85,14 +85,26 @@ def silver(outcomes: list[SilverOutcome], tables: Tables, uri: str) -> dict[str,
         rows_valid=total("rows_valid"),
         rows_quarantined=total("rows_quarantined"),
         duplicates_removed=total("duplicates_removed"),
+        rows_resent=total("resent"),
+        rows_conflicting=total("rows_conflicting"),
         rows_superseded=total("rows_superseded"),
         rows_inserted=total("rows_inserted"),
         rows_updated=total("rows_updated"),
         rows_already_current=total("rows_already_current"),
+        added_columns=sorted({c for o in outcomes for c in o.read_report.added_columns}),
         file_shape=drift,
     )
 
 
 def quarantine(outcomes: list[SilverOutcome], tables: Tables, uri: str) -> dict[str, Any]:
     version = outcomes[-1].quarantine_version if outcomes else None
-    return _table(outcomes, tables, uri, version, rows_quarantined=sum(o.rows_quarantined for o in outcomes))
+    held = [d.isoformat() for o in outcomes if not o.published for d in o.ingestion_dates]
+    return _table(
+        outcomes,
+        tables,
+        uri,
+        version,
+        rows_quarantined=sum(o.rows_quarantined for o in outcomes),
+        rows_held=sum(o.rows_held for o in outcomes),
+        held_partitions=held,
+    )

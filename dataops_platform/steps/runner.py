@@ -38,6 +38,7 @@ class Lake(Protocol):
     def silver_uri(self, dataset: str) -> str: ...
     def quarantine_uri(self, dataset: str) -> str: ...
     def gold_uri(self, product: str) -> str: ...
+    def replayed_uri(self, dataset: str) -> str: ...
 
 
 class Log(Protocol):
@@ -50,6 +51,7 @@ class Log(Protocol):
 class Materialization:
     asset_key: Key
     metadata: dict[str, Any]  # plain values; dicts and lists are reported as JSON
+    partitions: list[str] | None = None  # None: every partition of the run; else only these
 
 
 @dataclass(frozen=True)
@@ -60,15 +62,24 @@ class CheckReport:
 
 @dataclass
 class StepResult:
-    """What a step reports, in order: materializations, then check results."""
+    """What a step reports, in order: materializations, then check results; then, when a batch
+    was held back by a blocking check, the step fails with `failure` (what failed, its figures)."""
 
     materializations: list[Materialization] = field(default_factory=list)
     checks: list[CheckReport] = field(default_factory=list)
+    failure: str | None = None
 
 
 def quarantine_references(declaration: DatasetDeclaration) -> list[str]:
-    """Datasets whose silver table must exist first: references that quarantine orphans."""
+    """Datasets whose silver table must exist first: references that quarantine orphans (their
+    silver asset is a dependency; other references are read as they are, for consistency)."""
     return sorted({r.dataset for r in declaration.references.values() if r.quarantine_orphans})
+
+
+def referenced_datasets(declaration: DatasetDeclaration) -> list[str]:
+    """Datasets the silver step reads besides its bronze files: the targets of its references
+    (orphans are counted for consistency, or quarantined where the declaration says so)."""
+    return sorted({r.dataset for r in declaration.references.values()})
 
 
 def log_failures(log: Log, asset: str, outcomes: list[CheckOutcome]) -> None:
@@ -111,6 +122,51 @@ def size_bytes(files: list) -> int:
     return sum(int(f.metadata.get("size_bytes", 0)) for f in files)
 
 
+def _held_message(name: str, outcome: silver_step.SilverOutcome, failed: list[CheckOutcome], version) -> str:
+    """Why a batch was not published, with the failed checks' figures, and what to do."""
+    dates = ", ".join(d.isoformat() for d in outcome.ingestion_dates)
+    reasons = "; ".join(f"{c.name}: {c.summary}" for c in failed)
+    kept = f"v{version}" if version is not None else "not created yet"
+    return (
+        f"silver/{name} not published for {dates}: blocking check(s) failed: {reasons}. The published table "
+        f"is unchanged ({kept}); all {outcome.rows_read} row(s) of the batch are in quarantine/{name}. "
+        "Fix the file and land it again, change the tolerance, or replay (README: 'When a check blocks gold')."
+    )
+
+
+def audited_batch(
+    spark: SparkSession,
+    store: BronzeStore,
+    tables: Tables,
+    declaration: DatasetDeclaration,
+    batch: list[dt.date],
+    uris: dict[str, str],
+    history: list[dict[str, float]],
+    listed: dict | None = None,
+) -> tuple[silver_step.SilverOutcome, list[CheckOutcome], list[CheckOutcome]]:
+    """Stage one batch, audit it, then publish or hold it: (outcome, its checks, the failed
+    blocking checks). `uris`: silver and quarantine of the dataset, silver of the datasets it
+    references, by name ("silver", "quarantine", "silver:<dataset>")."""
+    parents = {r.dataset: uris[f"silver:{r.dataset}"] for r in declaration.references.values()}
+    with silver_step.stage_silver_batch(
+        spark, store, declaration, batch, uris["silver"], tables, parents, listed
+    ) as staged:
+        audit = silver_checks.silver_checks(declaration, staged.outcome, staged.table, history)
+        failed = silver_checks.blocking_failures(audit)
+        if failed:
+            outcome = silver_step.hold(staged, [c.name for c in failed], uris["quarantine"], tables)
+        else:
+            outcome = silver_step.publish(staged, uris["silver"], uris["quarantine"], tables)
+    final = [silver_checks.accuracy_check(declaration, outcome) if c.name == "accuracy" else c for c in audit]
+    return outcome, final, failed
+
+
+def silver_uris(lake: Lake, declaration: DatasetDeclaration) -> dict[str, str]:
+    """The tables a silver step of the dataset reads and writes (see `audited_batch`)."""
+    uris = {"silver": lake.silver_uri(declaration.name), "quarantine": lake.quarantine_uri(declaration.name)}
+    return uris | {f"silver:{d}": lake.silver_uri(d) for d in referenced_datasets(declaration)}
+
+
 def run_silver(
     spark: SparkSession,
     lake: Lake,
@@ -119,47 +175,52 @@ def run_silver(
     history: list[dict[str, float]],
     log: Log,
 ) -> StepResult:
-    """Silver and quarantine for the dates (in `batches`, bounded by dates and bronze bytes),
-    then the inline checks (history: newest first)."""
+    """Silver and quarantine for the dates (in `batches`, bounded by dates and bronze bytes), each
+    batch audited before it is published; a batch that fails a blocking check is held, the rest of
+    the run is not processed, and the result carries the failure (history: newest first)."""
     name = declaration.name
-    parents = {d: lake.silver_uri(d) for d in quarantine_references(declaration)}
-    outcomes = []
+    outcomes, per_date, failure = [], [], None
+    history = list(history)
     listed = {day: lake.bronze.partition_files(declaration.source, name, day) for day in days}  # listed once
+    uris = silver_uris(lake, declaration)
     for batch in batches(sorted(days), lambda day: size_bytes(listed[day]), BATCH_BRONZE_BYTES):
-        outcome = silver_step.process_silver_batch(
-            spark,
-            lake.bronze,
-            declaration,
-            batch,
-            lake.silver_uri(name),
-            lake.quarantine_uri(name),
-            lake.tables,
-            parents,
-            {day: listed[day] for day in batch},
+        version_before = (
+            lake.tables.version(lake.silver_uri(name)) if lake.tables.exists(lake.silver_uri(name)) else None
+        )
+        outcome, outcomes_of_batch, failed = audited_batch(
+            spark, lake.bronze, lake.tables, declaration, batch, uris, history, {day: listed[day] for day in batch}
         )
         dates = f"{batch[0]}" if len(batch) == 1 else f"{batch[0]}..{batch[-1]}"
         log.info(
             f"{name} {dates}: {outcome.rows_read} rows read, {outcome.rows_quarantined} quarantined, "
-            f"{outcome.duplicates_removed} duplicates removed, {outcome.rows_superseded} superseded by a later "
-            f"version, {outcome.rows_inserted} inserted, {outcome.rows_updated} updated"
+            f"{outcome.resent} re-sent, {outcome.rows_superseded} superseded by a later version, "
+            f"{outcome.rows_conflicting} conflicting, {outcome.rows_inserted} inserted, {outcome.rows_updated} updated"
         )
         for reason in outcome.read_report.rejected_files.values():
             log.warning(f"{name} {dates}: {reason} (kept in bronze; one quarantine row says why)")
         outcomes.append(outcome)
-    history, per_date = list(history), []
-    table = silver_checks.table_figures(declaration, lake.silver_uri(name), lake.tables)
-    for outcome in outcomes:
-        per_date.append(silver_checks.silver_checks(declaration, outcome, table, history))
+        per_date.append(outcomes_of_batch)
         history.insert(0, silver_checks.volume_metrics(outcome))
-    result = StepResult(
-        [
-            Materialization(table_path(SILVER, name), metadata.silver(outcomes, lake.tables, lake.silver_uri(name))),
-            Materialization(
-                table_path(QUARANTINE, name), metadata.quarantine(outcomes, lake.tables, lake.quarantine_uri(name))
-            ),
-        ]
+        if failed:
+            failure = _held_message(name, outcome, failed, version_before)
+            log.error(failure)
+            break
+    published = [o for o in outcomes if o.published]
+    materializations = []
+    if published:
+        partitions = None if failure is None else [d.isoformat() for o in published for d in o.ingestion_dates]
+        figures = metadata.silver(published, lake.tables, lake.silver_uri(name))
+        materializations.append(Materialization(table_path(SILVER, name), figures, partitions))
+    quarantine_partitions = None if failure is None else [d.isoformat() for o in outcomes for d in o.ingestion_dates]
+    materializations.append(
+        Materialization(
+            table_path(QUARANTINE, name),
+            metadata.quarantine(outcomes, lake.tables, lake.quarantine_uri(name)),
+            quarantine_partitions,
+        )
     )
-    return _with_checks(result, table_path(SILVER, name), per_date, log)
+    result = _with_checks(StepResult(materializations, failure=failure), table_path(SILVER, name), per_date, log)
+    return result
 
 
 def run_gold(spark: SparkSession, lake: Lake, product: ProductDeclaration, days: list[dt.date], log: Log) -> StepResult:

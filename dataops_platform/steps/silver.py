@@ -1,15 +1,19 @@
-"""Silver step: bronze files of a run's ingestion dates -> silver Delta table + quarantine
-table, with the figures every quality check needs, gathered in one pass over the data.
+"""Silver step, write-audit-publish: the bronze files of a run's ingestion dates are read,
+validated and de-duplicated into a staged batch; its blocking checks are evaluated on the
+table as the batch would leave it; only then is it published (one MERGE into silver) or held
+(every row to quarantine, the published table untouched).
 
-All dates of a run (one, or a range under a single-run backfill) are read together: one Spark
-pass, one MERGE, one quarantine commit, instead of one of each per date."""
+All dates of a batch (one, or a range under a single-run backfill) are read together: one
+Spark pass, one MERGE, one quarantine commit, instead of one of each per date."""
 
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import reduce
+from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
@@ -17,15 +21,19 @@ from pyspark.sql import functions as F
 from dataops_platform.declarations import DatasetDeclaration
 from dataops_platform.quality.masking import mask_row
 from dataops_platform.quality.rules import RAW_PREFIX, gate_figures
+from dataops_platform.steps.staged_figures import StagedResult, TableFigures, stage
 from dataops_platform.storage.bronze import BronzeFile, BronzeStore
-from dataops_platform.storage.bronze_reader import ReadReport, read_bronze_files
-from dataops_platform.storage.record_counts import count_all
+from dataops_platform.storage.bronze_reader import ReadOptions, ReadReport, read_bronze_files
 from dataops_platform.storage.tables import Tables
 from dataops_platform.transforms.silver import (
+    CONFLICT,
     COPY_OF_KEPT,
     KEPT,
     RECORD_VERSION,
+    REJECTED,
+    RESCUED,
     ROW_HASH,
+    TECHNICAL_COLUMNS,
     SilverSpec,
     attach_reference_flag,
     conform,
@@ -37,6 +45,7 @@ from dataops_platform.transforms.silver import (
 
 SILVER_PARTITION_COLUMNS = ["year", "month"]
 SAMPLES_PER_RULE = 3
+HELD_RULE = "batch_held"  # the failed rule of a valid row held back with its batch
 
 
 def silver_spec(declaration: DatasetDeclaration) -> SilverSpec:
@@ -50,16 +59,24 @@ def silver_spec(declaration: DatasetDeclaration) -> SilverSpec:
         value_map={k: dict(v) for k, v in declaration.cleansing.values.items()},
         future_tolerance_hours=declaration.future_tolerance_hours,
         quarantined_references={c: r.dataset for c, r in declaration.references.items() if r.quarantine_orphans},
+        null_tokens=tuple(declaration.dialect.null_tokens),
+        evolution=declaration.schema_evolution,
     )
+
+
+def read_options(declaration: DatasetDeclaration) -> ReadOptions:
+    return ReadOptions(declaration.format, declaration.columns, declaration.dialect, declaration.schema_evolution)
 
 
 @dataclass
 class SilverOutcome:
     """Figures of one silver batch (the ingestion dates of a run). Every row read is accounted for:
-    rows_read = rows_quarantined + duplicates_removed + rows_superseded + rows_inserted + rows_updated
-    + rows_already_current (duplicates: copies of the row kept for their key; superseded: older
-    versions of a key in the same batch; already current: the table holds the same row, or a
-    later version of it)."""
+    rows_read = rows_quarantined + rows_held for a held batch, else rows_quarantined +
+    duplicates_removed + rows_conflicting + rows_superseded + rows_inserted + rows_updated +
+    rows_resent + rows_stale, where duplicates: exact copies in the
+    batch of the row kept for their key; conflicting: same key and event time as the row kept, other
+    content; superseded: older versions in the batch; resent: the table already holds the same row;
+    stale: the table holds a later version; held: valid rows of a batch that failed its audit."""
 
     ingestion_dates: list[dt.date]
     bronze_files: list[str] = field(default_factory=list)
@@ -68,23 +85,39 @@ class SilverOutcome:
     rows_valid: int = 0
     rows_quarantined: int = 0
     duplicates_removed: int = 0
+    rows_conflicting: int = 0
     rows_unique: int = 0
     rows_superseded: int = 0
     rows_inserted: int = 0
     rows_updated: int = 0
+    rows_resent: int = 0
+    rows_stale: int = 0
+    rows_held: int = 0
+    predicted_writes: dict[str, int] = field(default_factory=dict)  # the audit's insert/update figures
     quarantine_rows_for_batch: int = 0
     rule_failures: dict[str, int] = field(default_factory=dict)
     rule_descriptions: dict[str, str] = field(default_factory=dict)
     non_null_values: dict[str, int] = field(default_factory=dict)  # per column, before parsing
     samples: dict[str, list[dict]] = field(default_factory=dict)  # per failing rule, PII masked
+    conflict_samples: list[dict] = field(default_factory=list)  # rows conflicting with the kept one, PII masked
+    held_by: list[str] = field(default_factory=list)  # blocking checks the batch failed: not published
     silver_version: int | None = None
     quarantine_version: int | None = None
     read_report: ReadReport = field(default_factory=ReadReport)
     seconds: float = 0.0
 
     @property
+    def published(self) -> bool:
+        return not self.held_by
+
+    @property
     def rows_already_current(self) -> int:
-        return self.rows_unique - self.rows_inserted - self.rows_updated
+        return self.rows_resent + self.rows_stale
+
+    @property
+    def resent(self) -> int:
+        """Exact re-sends: copies within the batch plus rows the table already held."""
+        return self.duplicates_removed + self.rows_resent
 
     @property
     def parse_failures(self) -> dict[str, int]:
@@ -108,43 +141,56 @@ def _read_batch(
     spark: SparkSession,
     store: BronzeStore,
     declaration: DatasetDeclaration,
-    days: list[dt.date],
     outcome: SilverOutcome,
     listed: dict[dt.date, list[BronzeFile]],
+    scratch: Path,
 ) -> DataFrame:
     """The bronze files of every date as one DataFrame; files, records and read report into `outcome`.
     Dates missing from `listed` are listed here."""
     frames = []
-    for day in days:
-        files = listed[day] if day in listed else store.partition_files(declaration.source, declaration.name, day)
+    listed = {
+        day: listed[day] if day in listed else store.partition_files(declaration.source, declaration.name, day)
+        for day in outcome.ingestion_dates
+    }
+    options = replace(read_options(declaration), replaceable=_with_later_copies(listed))
+    for day, files in listed.items():
         paths = store.readable_paths(files)
-        raw, report = read_bronze_files(spark, paths, declaration.format, declaration.columns, day)
-        unread = report.rejected_files  # each counts as one record: the row carrying its reason
-        outcome.source_records += count_all([p for p in paths if p.name not in unread], declaration.format) + len(
-            unread
-        )
+        raw, report = read_bronze_files(spark, paths, options, day, scratch)
+        outcome.source_records += report.records
         outcome.bronze_files += [f.path.name for f in files]
         outcome.read_report = outcome.read_report.add(report)
         frames.append(raw)
-    return reduce(DataFrame.unionByName, frames)
+    return reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), frames)
 
 
-def _with_references(
-    spark: SparkSession,
-    conformed: DataFrame,
-    declaration: DatasetDeclaration,
-    spec: SilverSpec,
-    tables: Tables,
-    silver_uri_of: dict[str, str] | None,
-) -> DataFrame:
+def _with_later_copies(listed: dict[dt.date, list[BronzeFile]]) -> frozenset[str]:
+    """Bronze files of the batch with a later copy of the same source key (a file landed again)."""
+    by_key: dict[str, list[str]] = {}
+    for files in listed.values():
+        for f in files:  # bronze names start with the copy's timestamp: sorted is oldest first
+            by_key.setdefault(f.metadata.get("source_key", f.path.name), []).append(f.path.name)
+    return frozenset(name for names in by_key.values() for name in sorted(names)[:-1])
+
+
+def _parent_keys(spark, declaration: DatasetDeclaration, tables: Tables, silver_uri_of: dict[str, str]) -> dict:
+    """Foreign-key column -> the referenced table's keys (empty when that table does not exist yet)."""
+    parents = {}
+    for column, ref in declaration.references.items():
+        uri = silver_uri_of.get(ref.dataset)
+        if uri and tables.exists(uri):
+            parents[column] = tables.read(spark, uri).select(ref.column)
+        else:
+            parents[column] = spark.createDataFrame([], f"`{ref.column}` string")
+    return parents
+
+
+def _with_references(conformed: DataFrame, declaration: DatasetDeclaration, spec: SilverSpec, parents: dict):
     for column, dataset in spec.quarantined_references.items():
-        ref = declaration.references[column]
-        parent_uri = (silver_uri_of or {}).get(dataset)
-        if not parent_uri or not tables.exists(parent_uri):
+        if parents[column].isEmpty():
             raise RuntimeError(
                 f"{declaration.name}.{column} sends orphans to quarantine, so silver {dataset} must exist first"
             )
-        conformed = attach_reference_flag(conformed, column, tables.read(spark, parent_uri).select(ref.column))
+        conformed = attach_reference_flag(conformed, column, parents[column])
     return conformed
 
 
@@ -155,71 +201,129 @@ def _count_gate(outcome: SilverOutcome, figures: dict, rules: list, columns: lis
     outcome.non_null_values = {c: int(figures[RAW_PREFIX + c]) for c in columns}
 
 
-def _merge_latest(valid: DataFrame, spec: SilverSpec, silver_uri: str, tables: Tables, outcome: SilverOutcome) -> int:
-    """Merge the latest version of each key; count copies and superseded versions. Returns the version."""
-    ranked = rank_versions(valid, spec).persist()
-    try:
-        counts = ranked.agg(
-            F.count(F.when(F.col(KEPT), 1)).alias("kept"),
-            F.count(F.when(~F.col(KEPT) & F.col(COPY_OF_KEPT), 1)).alias("copies"),
-        ).first()
-        kept = ranked.filter(KEPT).drop(KEPT, COPY_OF_KEPT)
-        merged = tables.merge_latest(
-            silver_uri, kept, spec.primary_key, RECORD_VERSION, ROW_HASH, SILVER_PARTITION_COLUMNS
-        )
-    finally:
-        ranked.unpersist()
+@dataclass
+class StagedBatch:
+    """A validated, ranked batch, not yet written anywhere: audit it, then `publish` or `hold`.
+    Holds cached DataFrames and a scratch folder: use it as a context manager."""
+
+    outcome: SilverOutcome
+    table: TableFigures  # the silver table as the batch would leave it
+    spec: SilverSpec
+    conformed: DataFrame
+    rejected: DataFrame
+    ranked: DataFrame
+    scratch: tempfile.TemporaryDirectory
+
+    def __enter__(self) -> StagedBatch:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for df in (self.ranked, self.rejected, self.conformed):
+            df.unpersist()
+        self.scratch.cleanup()
+
+
+def _rank(staged_valid: DataFrame, spec: SilverSpec, outcome: SilverOutcome, pii: list[str]) -> DataFrame:
+    ranked = rank_versions(staged_valid, spec).persist()
+    counts = ranked.agg(
+        F.count(F.when(F.col(KEPT), 1)).alias("kept"),
+        F.count(F.when(~F.col(KEPT) & F.col(COPY_OF_KEPT), 1)).alias("copies"),
+        F.count(F.when(~F.col(KEPT) & F.col(CONFLICT), 1)).alias("conflicts"),
+    ).first()
     outcome.rows_unique, outcome.duplicates_removed = int(counts["kept"]), int(counts["copies"])
+    outcome.rows_conflicting = int(counts["conflicts"])
     outcome.rows_superseded = outcome.rows_valid - outcome.rows_unique - outcome.duplicates_removed
-    outcome.rows_inserted, outcome.rows_updated = merged.inserted, merged.updated
-    return merged.version
+    outcome.rows_superseded -= outcome.rows_conflicting
+    if outcome.rows_conflicting:
+        conflicting = ranked.filter(F.col(CONFLICT)).select(*spec.contract.column_names, "_bronze_file")
+        rows = conflicting.orderBy(*spec.primary_key).limit(SAMPLES_PER_RULE).collect()
+        outcome.conflict_samples = [mask_row(r.asDict(), pii) for r in rows]
+    return ranked
 
 
-def process_silver_batch(
+def stage_silver_batch(
     spark: SparkSession,
     store: BronzeStore,
     declaration: DatasetDeclaration,
     days: list[dt.date],
     silver_uri: str,
-    quarantine_uri: str,
     tables: Tables,
     silver_uri_of: dict[str, str] | None = None,
     listed: dict[dt.date, list[BronzeFile]] | None = None,
-) -> SilverOutcome:
-    """Read, validate, cleanse, de-duplicate the ingestion dates of a run in one pass; one
-    commit to each table.
+) -> StagedBatch:
+    """Read, validate, cleanse and rank the ingestion dates of a run in one pass, and figure the
+    table the batch would leave; nothing is written.
 
-    `silver_uri_of` maps referenced datasets to their silver tables, for references whose
-    orphans the declaration sends to quarantine. `listed` holds bronze files the caller has
+    `silver_uri_of` maps referenced datasets to their silver tables (orphans are counted, or
+    quarantined where the declaration says so). `listed` holds bronze files the caller has
     already listed, by date (listing an S3 partition costs a LIST and a GET per file)."""
     started = time.monotonic()
     spec = silver_spec(declaration)
     rules = spec.rules()
     outcome = SilverOutcome(sorted(days))
     outcome.rule_descriptions = {rule.name: rule.description for rule in rules}
-    conformed = conform(_read_batch(spark, store, declaration, outcome.ingestion_dates, outcome, listed or {}), spec)
-    conformed = _with_references(spark, conformed, declaration, spec, tables, silver_uri_of)
+    scratch = tempfile.TemporaryDirectory(prefix="dataops-silver-")
+    parents = _parent_keys(spark, declaration, tables, silver_uri_of or {})
+    raw = _read_batch(spark, store, declaration, outcome, listed or {}, Path(scratch.name))
+    conformed = _with_references(conform(raw, spec), declaration, spec, parents)
     conformed = flag_rejected(conformed, rules).persist()
     rejected = quarantined_rows(conformed, rules, spec).persist()  # sampled, then written
-    try:
-        _count_gate(
-            outcome,
-            conformed.agg(*gate_figures(rules, declaration.columns)).first().asDict(),
-            rules,
-            declaration.columns,
-        )
-        if outcome.rows_quarantined:
-            outcome.samples = failing_samples(rejected, declaration.columns, declaration.pii_columns)
-        outcome.silver_version = _merge_latest(valid_rows(conformed, rules, spec), spec, silver_uri, tables, outcome)
-        dates = ", ".join(f"'{day.isoformat()}'" for day in outcome.ingestion_dates)
-        outcome.quarantine_version = tables.replace_where(
-            quarantine_uri, rejected, f"_ingestion_date IN ({dates})", []
-        ).version
-    finally:
-        rejected.unpersist()
-        conformed.unpersist()
+    figures = conformed.agg(*gate_figures(rules, declaration.columns)).first().asDict()
+    _count_gate(outcome, figures, rules, declaration.columns)
+    if outcome.rows_quarantined:
+        outcome.samples = failing_samples(rejected, declaration.columns, declaration.pii_columns)
+    ranked = _rank(valid_rows(conformed, rules, spec), spec, outcome, declaration.pii_columns)
+    winners = ranked.filter(KEPT).drop(KEPT, COPY_OF_KEPT, CONFLICT)
+    result: StagedResult = stage(
+        spark, winners, silver_uri, tables, spec.primary_key, declaration.critical_columns, parents
+    )
+    outcome.rows_inserted, outcome.rows_updated = result.changes["insert"], result.changes["update"]
+    outcome.rows_resent, outcome.rows_stale = result.changes["resent"], result.changes["stale"]
+    outcome.predicted_writes = {"inserted": outcome.rows_inserted, "updated": outcome.rows_updated}
+    outcome.seconds = time.monotonic() - started
+    return StagedBatch(outcome, result.table, spec, conformed, rejected, ranked, scratch)
+
+
+def _write_quarantine(batch: StagedBatch, rows: DataFrame, quarantine_uri: str, tables: Tables) -> None:
+    outcome = batch.outcome
+    dates = ", ".join(f"'{day.isoformat()}'" for day in outcome.ingestion_dates)
+    outcome.quarantine_version = tables.replace_where(quarantine_uri, rows, f"_ingestion_date IN ({dates})", []).version
     outcome.quarantine_rows_for_batch = sum(
         tables.rows_for_ingestion_date(quarantine_uri, d) for d in outcome.ingestion_dates
     )
-    outcome.seconds = time.monotonic() - started
+
+
+def publish(batch: StagedBatch, silver_uri: str, quarantine_uri: str, tables: Tables) -> SilverOutcome:
+    """Commit an audited batch: one MERGE of the latest version of each key into silver, then
+    the batch's quarantine rows. The MERGE's own figures replace the audit's prediction."""
+    started, outcome = time.monotonic(), batch.outcome
+    kept = batch.ranked.filter(KEPT).drop(KEPT, COPY_OF_KEPT, CONFLICT)
+    merged = tables.merge_latest(
+        silver_uri, kept, batch.spec.primary_key, RECORD_VERSION, ROW_HASH, SILVER_PARTITION_COLUMNS
+    )
+    outcome.silver_version = merged.version
+    outcome.rows_inserted, outcome.rows_updated = merged.inserted, merged.updated
+    _write_quarantine(batch, batch.rejected, quarantine_uri, tables)
+    outcome.seconds += time.monotonic() - started
+    return outcome
+
+
+def hold(batch: StagedBatch, failed_checks: list[str], quarantine_uri: str, tables: Tables) -> SilverOutcome:
+    """Keep a batch that failed a blocking check out of silver: its valid rows join its rejected
+    ones in quarantine, with the reason, so nothing is lost and a re-run or replay can publish them."""
+    started, outcome = time.monotonic(), batch.outcome
+    outcome.held_by = list(failed_checks)
+    reason = f"held back, not published: the batch failed blocking check(s) {', '.join(failed_checks)}"
+    valid = batch.conformed.filter(~F.col(REJECTED))
+    held = valid.select(
+        *[F.col(RAW_PREFIX + c).alias(c) for c in batch.spec.contract.column_names],
+        "_corrupt_record",
+        RESCUED,
+        *TECHNICAL_COLUMNS,
+        F.array(F.lit(reason)).alias("_reasons"),
+        F.array(F.lit(HELD_RULE)).alias("_failed_rules"),
+    )
+    _write_quarantine(batch, batch.rejected.unionByName(held), quarantine_uri, tables)
+    outcome.rows_held = outcome.rows_valid  # the other figures stay: what the batch would have done
+    outcome.seconds += time.monotonic() - started
     return outcome

@@ -20,6 +20,7 @@ from deltalake import DeltaTable, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql import types as spark_types
 
 T = TypeVar("T")
 COMMIT_ATTEMPTS = 6
@@ -76,11 +77,18 @@ def read_table(spark: SparkSession, uri: str, storage_options: StorageOptions = 
     """The current version of a Delta table as a Spark DataFrame (partition columns included)."""
     table = DeltaTable(uri, storage_options=storage_options)
     files = table.file_uris()
-    if not files or not _is_local(uri):
+    empty = spark.createDataFrame(pa.schema(table.schema().to_arrow()).empty_table())
+    if not files:
+        return empty
+    if not _is_local(uri):
         return spark.createDataFrame(table.to_pyarrow_table())
-    typed = spark.createDataFrame(pa.schema(table.schema().to_arrow()).empty_table()).schema
+    typed = empty.schema
     df = spark.read.option("basePath", uri).parquet(*files)
-    return df.select(*[F.col(f.name).cast(f.dataType).alias(f.name) for f in typed.fields])
+    # nested columns are read as written: a cast would only differ in nullability
+    nested = (spark_types.ArrayType, spark_types.MapType, spark_types.StructType)
+    return df.select(
+        *[F.col(f.name) if isinstance(f.dataType, nested) else F.col(f.name).cast(f.dataType) for f in typed.fields]
+    )
 
 
 def row_count(uri: str, storage_options: StorageOptions = None) -> int:
@@ -124,7 +132,8 @@ def merge_latest(
         _create_if_missing(uri, data.schema, partition_by, storage_options)
         table = DeltaTable(uri, storage_options=storage_options)
         metrics = (
-            table.merge(source=data, predicate=predicate, source_alias="s", target_alias="t")
+            # merge_schema: columns the batch adds (`_rescued_data`, schema_evolution: add) join the table
+            table.merge(source=data, predicate=predicate, source_alias="s", target_alias="t", merge_schema=True)
             .when_matched_update_all(predicate=newer)
             .when_not_matched_insert_all()
             .execute()
@@ -147,6 +156,7 @@ def replace_where(
             data,
             mode="overwrite",
             predicate=predicate,
+            schema_mode="merge",  # a column new to the table (e.g. `_rescued_data`) is added
             partition_by=partition_by or None,
             storage_options=storage_options,
         )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dataops_platform.layers import GOLD, QUARANTINE, SILVER, table_path
+from dataops_platform.layers import GOLD, QUARANTINE, REPLAYED, SILVER, table_path
 
 
 def bronze_partition_prefix(source: str, dataset: str, ingestion_date: dt.date) -> str:
@@ -43,3 +43,7 @@ class TableUris:
 
     def gold_uri(self, product: str) -> str:
         return table_uri(self.lake_root, GOLD, product)
+
+    def replayed_uri(self, dataset: str) -> str:
+        """The log of quarantined rows a replay published: which, when and why."""
+        return table_uri(self.lake_root, REPLAYED, dataset)

@@ -54,11 +54,10 @@ class SparkDeltaTables:
         if not self.exists(uri):
             return self._create(uri, df, partition_by)
         before = self._version(uri)
+        merge = self._table(uri).alias("t").merge(df.alias("s"), merge_condition(keys))
+        merge = merge.withSchemaEvolution()  # columns the batch adds join the table (Delta 3.2+, DBR 15.2+)
         (
-            self._table(uri)
-            .alias("t")
-            .merge(df.alias("s"), merge_condition(keys))
-            .whenMatchedUpdateAll(condition=newer_and_changed(version_column, content_column))
+            merge.whenMatchedUpdateAll(condition=newer_and_changed(version_column, content_column))
             .whenNotMatchedInsertAll()
             .execute()
         )
@@ -68,7 +67,8 @@ class SparkDeltaTables:
         if not self.exists(uri):
             return self._create(uri, df, partition_by)
         before = self._version(uri)
-        df.write.format("delta").mode("overwrite").option("replaceWhere", predicate).save(uri)
+        writer = df.write.format("delta").mode("overwrite").option("replaceWhere", predicate)
+        writer.option("mergeSchema", "true").save(uri)
         return self._last_commit(uri, before, df)
 
     def _create(self, uri: str, df: DataFrame, partition_by: list[str]) -> Written:

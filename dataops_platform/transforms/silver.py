@@ -5,7 +5,9 @@ Steps, each a pure function:
   split        valid rows (failing no rule) vs. quarantined rows (raw text kept, nothing lost)
   flag_rejected  `_rejected`: whether a row fails any rule (optional, saves re-evaluating them)
   annotate     for quarantined rows: `_errors` lists the reasons a row fails
-  rank_versions               one row per primary key, the latest by event time
+  rank_versions  one row per primary key, the latest by event time; the others are exact
+                 copies (re-sends), older versions (superseded) or conflicts (same key and event
+                 time, different content)
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from dataops_platform.quality.rules import (
     FILE_ERROR,
     FILE_READABLE,
     RAW_PREFIX,
+    SCHEMA_ERROR,
     RowRule,
     failed_any,
+    reason_column_rule,
     reference_flag,
     reference_rule,
     table_rules,
@@ -30,6 +34,8 @@ from dataops_platform.quality.rules import (
 TECHNICAL_COLUMNS = ["_bronze_file", "_ingestion_date"]
 RECORD_VERSION = "_record_version"
 ROW_HASH = "_row_hash"
+RESCUED = "_rescued_data"  # JSON of the fields a row's file had beyond the contract
+READER_COLUMNS = ["_corrupt_record", FILE_ERROR, SCHEMA_ERROR, RESCUED]  # what the reader adds to each row
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,8 @@ class SilverSpec:
     value_map: dict[str, dict[str, str]] = field(default_factory=dict)
     future_tolerance_hours: int = 48
     quarantined_references: dict[str, str] = field(default_factory=dict)  # column -> referenced dataset
+    null_tokens: tuple[str, ...] = ("", "NULL", "null", "N/A")  # values (after trim) that mean "no value"
+    evolution: str = "rescue"  # undeclared columns: rescue (in `_rescued_data`) | add (own columns) | fail
 
     def rules(self) -> list[RowRule]:
         """Every row-level rule; the row of a rejected file fails only `file_readable`."""
@@ -55,19 +63,14 @@ class SilverSpec:
 
 def file_rule() -> RowRule:
     """A bronze file that could not be read as records: its one row carries the reason."""
-    return RowRule(
-        name=FILE_READABLE,
-        column=FILE_ERROR,
-        dimension="validity",
-        description="the file can be read as records (UTF-8 text lines, a usable CSV header)",
-        failed=F.col(FILE_ERROR).isNotNull(),
-        reason=F.col(FILE_ERROR),
-    )
+    description = "the file can be read as records (UTF-8 text lines, a usable CSV header)"
+    return reason_column_rule(FILE_READABLE, FILE_ERROR, description)
 
 
 def _cleansed_text(raw: Column, name: str, spec: SilverSpec) -> Column:
     text = F.trim(raw)
-    text = F.when(text == "", None).otherwise(text)
+    if spec.null_tokens:
+        text = F.when(text.isin(*spec.null_tokens), None).otherwise(text)
     if name in spec.lowercase:
         text = F.lower(text)
     mapping = spec.value_map.get(name)
@@ -83,14 +86,16 @@ def conform(raw: DataFrame, spec: SilverSpec) -> DataFrame:
     Keeps the cleansed text in `_raw_<column>` so a value that fails to parse is reported,
     never silently turned into null.
     """
-    for optional in ("_corrupt_record", FILE_ERROR):
+    for optional in READER_COLUMNS:
         if optional not in raw.columns:
             raw = raw.withColumn(optional, F.lit(None).cast("string"))
     cleansed = [
         _cleansed_text(F.col(c.name).cast("string"), c.name, spec).alias(RAW_PREFIX + c.name)
         for c in spec.contract.columns
     ]
-    staged = raw.select(*cleansed, *TECHNICAL_COLUMNS, "_corrupt_record", FILE_ERROR)
+    known = {*spec.contract.column_names, *TECHNICAL_COLUMNS, *READER_COLUMNS}
+    added = [_cleansed_text(F.col(c), c, spec).alias(c) for c in raw.columns if c not in known]
+    staged = raw.select(*cleansed, *TECHNICAL_COLUMNS, *READER_COLUMNS, *added)
     typed = [F.col(RAW_PREFIX + c.name).try_cast(c.spark_type).alias(c.name) for c in spec.contract.columns]
     return staged.select(*typed, "*")
 
@@ -122,9 +127,21 @@ def _rejected(conformed: DataFrame, rules: list[RowRule]) -> Column:
     return F.col(REJECTED) if REJECTED in conformed.columns else failed_any(rules)
 
 
+def added_columns(conformed: DataFrame, spec: SilverSpec) -> list[str]:
+    """Undeclared columns the reader kept as columns of their own (schema_evolution: add)."""
+    known = {*spec.contract.column_names, *TECHNICAL_COLUMNS, *READER_COLUMNS, REJECTED}
+    return [c for c in conformed.columns if c not in known and not c.startswith(("_raw_", "_ref_ok_"))]
+
+
+def content_columns(conformed: DataFrame, spec: SilverSpec) -> list[str]:
+    """The columns silver keeps for a row: the contract's, plus what the schema evolution mode adds."""
+    evolved = {"rescue": [RESCUED], "add": added_columns(conformed, spec)}.get(spec.evolution, [])
+    return [*spec.contract.column_names, *evolved]
+
+
 def valid_rows(conformed: DataFrame, rules: list[RowRule], spec: SilverSpec) -> DataFrame:
     """Rows that pass every rule, typed, with lineage and ordering columns."""
-    columns = spec.contract.column_names
+    columns = content_columns(conformed, spec)
     ok = conformed.filter(~_rejected(conformed, rules))
     row_hash = F.sha2(F.to_json(F.struct(*columns)), 256)
     event = F.date_format(F.col(spec.event_time).cast("timestamp"), "yyyy-MM-dd'T'HH:mm:ss.SSSSSS")
@@ -147,20 +164,23 @@ def quarantined_rows(conformed: DataFrame, rules: list[RowRule], spec: SilverSpe
     return annotate(conformed.filter(_rejected(conformed, rules)), rules).select(
         *raw_columns,
         "_corrupt_record",
+        RESCUED,
         *TECHNICAL_COLUMNS,
         F.col("_errors").alias("_reasons"),
         "_failed_rules",
     )
 
 
-KEPT, COPY_OF_KEPT = "_kept", "_copy_of_kept"
+KEPT, COPY_OF_KEPT, CONFLICT = "_kept", "_copy_of_kept", "_conflict"
 
 
 def rank_versions(valid: DataFrame, spec: SilverSpec) -> DataFrame:
     """Mark the row kept per primary key, the greatest `_record_version` (latest event, then
-    latest file): `_kept`; and, for the others, `_copy_of_kept` (same content: a duplicate)
-    or not (an older version the batch supersedes)."""
+    latest file): `_kept`; and, for the others, `_copy_of_kept` (same content: a re-send),
+    `_conflict` (same event time, different content: two versions that cannot both be true),
+    or neither (an older version the batch supersedes)."""
     window = Window.partitionBy(*spec.primary_key).orderBy(F.col(RECORD_VERSION).desc())
-    return valid.withColumn(KEPT, F.row_number().over(window) == 1).withColumn(
-        COPY_OF_KEPT, F.col(ROW_HASH) == F.first(ROW_HASH).over(window)
-    )
+    event = F.coalesce(F.col(spec.event_time).cast("string"), F.lit(""))
+    copy = F.col(ROW_HASH) == F.first(ROW_HASH).over(window)
+    ranked = valid.withColumn(KEPT, F.row_number().over(window) == 1).withColumn(COPY_OF_KEPT, copy)
+    return ranked.withColumn(CONFLICT, ~F.col(COPY_OF_KEPT) & (event == F.first(event).over(window)))

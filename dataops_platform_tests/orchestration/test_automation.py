@@ -27,7 +27,7 @@ def toy_graph(passes: dict[str, bool]) -> list[dg.AssetsDefinition]:
     """bronze/x -> silver/x (blocking check) -> gold; silver/y is gold's other input."""
     partitions = daily_partitions((TODAY - dt.timedelta(days=10)).isoformat())
 
-    @dg.asset(key=["bronze", "x"], partitions_def=partitions)
+    @dg.asset(key=["bronze", "x"], partitions_def=partitions, group_name="bronze")  # silver follows this group
     def bronze_x() -> None: ...
 
     def silver(name: str, deps: list) -> dg.AssetsDefinition:

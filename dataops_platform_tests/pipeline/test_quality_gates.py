@@ -42,7 +42,9 @@ def test_defects_past_thresholds_block_gold(tmp_path, spark):
         )
         assert not result.success
         materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-        assert "silver/transactions" in materialized and "quarantine/transactions" in materialized
+        # write-audit-publish: the failed batches never became silver; their rows are all in quarantine
+        assert "silver/transactions" not in materialized and "quarantine/transactions" in materialized
+        assert not (lake / "silver" / "transactions").exists()
         assert not {"gold/customer_360", "gold/daily_revenue"} & materialized
         checks = check_results(result)
         validity = checks["silver/transactions:validity"]
@@ -50,8 +52,11 @@ def test_defects_past_thresholds_block_gold(tmp_path, spark):
         figures = validity.metadata
         assert figures["fraction"].value > 0.05 and figures["rows_failed"].value > 0
         assert figures["failing_rules"].value["amount_greater_than_or_equal_to"]["failed"] > 0
-        failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
-        assert "blocking asset check" in str(failure.event_specific_data.error)
+        failures = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
+        held = next(e for e in failures if e.step_key == "silver_transactions")
+        message = str(held.event_specific_data.error.message)
+        assert "silver/transactions not published for 2026-11-10: blocking check(s) failed: validity:" in message
+        assert f"({figures['fraction'].value:.2%}, tolerated 5%)" in message
         assert (
             dg.AssetKey(["gold", "customer_360"]) not in instance.get_asset_keys()
             or not instance.fetch_materializations(dg.AssetKey(["gold", "customer_360"]), limit=1).records

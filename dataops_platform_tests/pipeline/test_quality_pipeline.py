@@ -7,12 +7,10 @@ import datetime as dt
 
 from deltalake import DeltaTable
 
-from dataops_platform.steps.referential import orphan_counts
 from dataops_platform.steps.silver import silver_spec
-from dataops_platform.steps.silver_checks import silver_checks, table_figures
 from dataops_platform.transforms.silver import attach_reference_flag, conform, quarantined_rows
 from dataops_platform_tests.support.quality_helpers import declaration, land_and_ingest, tables
-from dataops_platform_tests.support.silver_steps import process_silver_day
+from dataops_platform_tests.support.silver_steps import silver_day
 
 DAY = dt.date(2026, 11, 15)
 HEADER = "transaction_id,customer_id,transaction_ts,amount,channel,status\n"
@@ -24,8 +22,8 @@ def run_day(spark, lake_dirs, name, files):
     decl = declaration(name)
     store = land_and_ingest(intake, lake, decl, DAY, files)
     silver, quarantine = str(lake / "silver" / name), str(lake / "quarantine" / name)
-    outcome = process_silver_day(spark, store, decl, DAY, silver, quarantine, tables())
-    return decl, outcome, silver, quarantine
+    outcome, checks = silver_day(spark, store, decl, DAY, silver, quarantine, tables())
+    return decl, outcome, checks, quarantine
 
 
 def test_rule_failures_are_counted_exactly_and_rows_quarantined(spark, lake_dirs):
@@ -38,7 +36,7 @@ def test_rule_failures_are_counted_exactly_and_rows_quarantined(spark, lake_dirs
         ",C0000001,2026-11-15T10:00:00Z,1.00,online,completed\n",
         GOOD.format(1),  # exact duplicate
     ]
-    decl, outcome, silver, quarantine = run_day(spark, lake_dirs, "transactions", {"t.csv": HEADER + "".join(rows)})
+    decl, outcome, results, quarantine = run_day(spark, lake_dirs, "transactions", {"t.csv": HEADER + "".join(rows)})
     failures = {k: v for k, v in outcome.rule_failures.items() if v}
     assert failures == {
         "amount_greater_than_or_equal_to": 2,
@@ -60,7 +58,6 @@ def test_rule_failures_are_counted_exactly_and_rows_quarantined(spark, lake_dirs
         "T0000000012",
     ]
 
-    results = {c.name: c for c in silver_checks(decl, outcome, table_figures(decl, silver, tables()), [])}
     assert results["accuracy"].passed and results["accuracy"].metadata["unaccounted"] == 0
     assert results["validity"].metadata["rows_failed"] == 5
     assert results["validity"].passed  # 16 rows: below min_rows, the 31% is reported, not enforced
@@ -76,15 +73,18 @@ def test_schema_drift_new_missing_and_retyped_columns(spark, lake_dirs):
     retyped = HEADER + "".join(
         f"T{i:010d},C0000001,2026-11-15T10:00:00Z,ten,online,completed\n" for i in range(200, 212)
     )
-    decl, outcome, silver, _ = run_day(spark, lake_dirs, "transactions", {"a.csv": reordered, "b.csv": retyped})
+    decl, outcome, checks, _ = run_day(spark, lake_dirs, "transactions", {"a.csv": reordered, "b.csv": retyped})
     assert outcome.read_report.extra_columns == {next(iter(outcome.read_report.extra_columns)): ["coupon"]}
     assert list(outcome.read_report.missing_columns.values()) == [["channel"]]
-    drift = {c.name: c for c in silver_checks(decl, outcome, table_figures(decl, silver, tables()), [])}["schema_drift"]
+    drift = checks["schema_drift"]
     assert not drift.passed
     assert drift.metadata["added_columns"] == ["coupon"] and drift.metadata["missing_columns"] == ["channel"]
     assert drift.metadata["retyped_columns"]["amount"] == {"unparsable": 12, "non_null": 24, "fraction": 0.5}
-    # Columns are matched by name, not position: the reordered file's rows are valid.
-    assert outcome.rule_failures["amount_parses"] == 12 and outcome.rows_inserted == 12
+    # The file without `channel` is not read as nulls: each of its rows fails `file_columns`, and the
+    # breaking drift holds the whole batch back (write-audit-publish): nothing reaches silver.
+    assert outcome.rule_failures["file_columns"] == 12 and outcome.rule_failures["amount_parses"] == 12
+    assert outcome.held_by == ["schema_drift"] and outcome.rows_held == 0 and outcome.rows_inserted == 0
+    assert checks["accuracy"].passed and checks["accuracy"].metadata["quarantined"] == 24
 
 
 def test_samples_mask_pii(spark, lake_dirs):
@@ -96,14 +96,7 @@ def test_samples_mask_pii(spark, lake_dirs):
     assert sample["customer_id"] == "C0000001"
 
 
-def test_orphans_counted_and_optionally_quarantined(spark):
-    child = spark.createDataFrame(
-        [("T1", "C1"), ("T2", "C9"), ("T3", None), ("T4", "C9"), ("T5", "C8")],
-        "transaction_id string, customer_id string",
-    )
-    parent = spark.createDataFrame([("C1",), ("C2",)], "customer_id string")
-    assert orphan_counts(child, "customer_id", parent, "customer_id") == (3, 4, ["C8", "C9"])
-
+def test_orphans_optionally_quarantined(spark):
     spec = silver_spec(declaration("transactions"))
     spec = type(spec)(**{**spec.__dict__, "quarantined_references": {"customer_id": "customers"}})
     raw = spark.createDataFrame(

@@ -42,21 +42,43 @@ def write_transactions(intake: Path, day: dt.date, count: int, bad: int = 0) -> 
     os.utime(path, (noon, noon))
 
 
+def write_customers(intake: Path, day: dt.date) -> None:
+    """The 50 customers the transactions reference (C0000000..C0000049), landed on `day`."""
+    folder = intake / "crm" / "customers"
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = ["customer_id,first_name,last_name,email,phone,signup_date,region,status,updated_at"]
+    lines += [f"C{i:07d},A,B,c{i}@example.com,,2025-01-01,north,active,{day}T08:00:00Z" for i in range(50)]
+    path = folder / f"customers_{day}.csv"
+    path.write_text("\n".join(lines) + "\n")
+    noon = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.timezone.utc).timestamp()
+    os.utime(path, (noon, noon))
+
+
 @dg.asset(key=["ops", "nightly_export"])
 def failing_export() -> None:
     raise RuntimeError(f"export refused: credentials {FAKE_SECRET} rejected")
 
 
-def _build(root: Path) -> SimpleNamespace:
-    intake, lake, home = root / "intake", root / "lake", root / "dagster_home"
+def instance_at(home: Path) -> dg.DagsterInstance:
+    """A new Dagster instance whose DAGSTER_HOME is `home` (also what a webserver or CLI opens there)."""
     home.mkdir(parents=True)
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")  # also read by DagsterInstance.get()
-    settings = Settings(
-        intake_root=str(intake),
-        lake_root=str(lake),
+    return dg.DagsterInstance.from_config(str(home))
+
+
+def settings_under(root: Path) -> Settings:
+    """Intake, lake and alerts file under `root`; daily partitions from 2026-11-01."""
+    return Settings(
+        intake_root=str(root / "intake"),
+        lake_root=str(root / "lake"),
         partitions_start="2026-11-01",
         alerts=AlertSettings(alerts_file=str(root / "alerts.jsonl")),
     )
+
+
+def _build(root: Path) -> SimpleNamespace:
+    intake, home = root / "intake", root / "dagster_home"
+    settings = settings_under(root)
     defs = build_definitions(settings)
     assets = [
         a
@@ -64,8 +86,16 @@ def _build(root: Path) -> SimpleNamespace:
         if isinstance(a, dg.AssetsDefinition)
         and any(k.to_user_string() in ("bronze/transactions", "silver/transactions") for k in a.keys)
     ]
-    instance = dg.DagsterInstance.from_config(str(home))
+    instance = instance_at(home)
     days = [START + dt.timedelta(days=i) for i in range(len(NORMAL_ROWS) + 1)]
+    write_customers(intake, START)  # silver customers first: the transactions' references resolve
+    customers = [
+        a
+        for a in defs.assets
+        if isinstance(a, dg.AssetsDefinition)
+        and any(k.to_user_string() in ("bronze/customers", "silver/customers") for k in a.keys)
+    ]
+    dg.materialize(customers, partition_key=START.isoformat(), resources=defs.resources, instance=instance)
     results = []
     for day, rows in zip(days, NORMAL_ROWS + [DEFECT_ROWS]):
         write_transactions(intake, day, rows, bad=DEFECT_BAD if rows == DEFECT_ROWS else 0)
@@ -88,11 +118,21 @@ def _build(root: Path) -> SimpleNamespace:
     )
 
 
+def environment_of(world: SimpleNamespace) -> dict[str, str]:
+    """The variables that make `Settings.from_env()` and `DagsterInstance.get()` see `world`."""
+    return {
+        "DAGSTER_HOME": str(world.home),
+        "DATAOPS_INTAKE_ROOT": world.settings.intake_root,
+        "DATAOPS_LAKE_ROOT": world.settings.lake_root,
+        "DATAOPS_PARTITIONS_START": world.settings.partitions_start,
+        "DATAOPS_ALERTS_FILE": world.settings.alerts.alerts_file,
+    }
+
+
 def point_env_at(world: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
     """Make `Settings.from_env()` and `DagsterInstance.get()` (the CLI's view) see the shared instance."""
-    monkeypatch.setenv("DAGSTER_HOME", str(world.home))
-    monkeypatch.setenv("DATAOPS_INTAKE_ROOT", world.settings.intake_root)
-    monkeypatch.setenv("DATAOPS_LAKE_ROOT", world.settings.lake_root)
+    for name, value in environment_of(world).items():
+        monkeypatch.setenv(name, value)
 
 
 @pytest.fixture(scope="session")

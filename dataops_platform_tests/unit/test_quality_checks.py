@@ -23,11 +23,16 @@ def test_completeness_uses_the_seed_rule():
     assert small.passed and "not enforced" in small.summary
 
 
-def test_uniqueness_batch_fraction_and_table_keys():
-    assert checks.uniqueness(200, 10, 190, 190, Q.uniqueness).passed  # exactly 5%
-    over = checks.uniqueness(200, 11, 189, 189, Q.uniqueness)
-    assert not over.passed and over.metadata["batch_duplicates"] == 11
-    in_table = checks.uniqueness(200, 0, 200, 199, Q.uniqueness)
+def test_uniqueness_counts_resends_and_fails_on_conflicts_and_table_keys():
+    # (batch rows, conflicts, resent, superseded, table rows, distinct keys)
+    resent = checks.uniqueness(200, 0, 120, 30, 190, 190, Q.uniqueness)
+    assert resent.passed and resent.metadata["resent"] == 120  # re-sends and older versions never fail
+    assert checks.uniqueness(200, 10, 0, 0, 190, 190, Q.uniqueness).passed  # exactly 5% conflicts
+    over = checks.uniqueness(200, 11, 0, 0, 189, 189, Q.uniqueness, [{"transaction_id": "T1"}])
+    assert not over.passed and over.metadata["conflicts"] == 11 and over.metadata["conflict_samples"]
+    small = checks.uniqueness(50, 20, 0, 0, 30, 30, Q.uniqueness)
+    assert small.passed and "not enforced" in small.summary
+    in_table = checks.uniqueness(200, 0, 0, 0, 200, 199, Q.uniqueness)
     assert not in_table.passed and in_table.metadata["table_duplicate_keys"] == 1
 
 
@@ -63,15 +68,18 @@ def test_consistency_counts_orphans_per_reference():
     assert not bad.passed and bad.metadata["references"]["customer_id"]["orphans"] == 11
 
 
-def test_accuracy_finds_unaccounted_rows():
+def test_accuracy_finds_unaccounted_rows_and_write_mismatches():
     spec = Q.accuracy
-    ok = checks.accuracy(100, 100, 5, 5, 3, 80, 8, 2, spec, superseded=2)
+    parts = {"quarantined": 5, "duplicates": 3, "superseded": 2, "inserted": 80, "updated": 8, "resent": 2}
+    ok = checks.accuracy(100, 100, parts, 5, 5, spec, {"inserted": 80, "updated": 8})
     assert ok.passed and ok.summary == "all 100 bronze row(s) accounted for"
     assert (ok.metadata["duplicates"], ok.metadata["superseded"]) == (3, 2)
-    lost = checks.accuracy(100, 98, 5, 5, 3, 80, 8, 2, spec, superseded=0)
+    lost = checks.accuracy(100, 98, parts, 5, 5, spec)
     assert not lost.passed and "bronze files hold 100 record(s) but 98 were read" in lost.summary
-    gap = checks.accuracy(100, 100, 5, 4, 3, 80, 10, 1, spec, superseded=0)
+    gap = checks.accuracy(100, 100, {**parts, "resent": 1}, 5, 4, spec)
     assert not gap.passed and gap.metadata["unaccounted"] == 1 and "quarantine holds 4" in gap.summary
+    merge = checks.accuracy(100, 100, parts, 5, 5, spec, {"inserted": 81, "updated": 8})
+    assert not merge.passed and "the MERGE inserted 80 row(s), the audit expected 81" in merge.summary
 
 
 def test_schema_drift_policy():

@@ -8,18 +8,19 @@ A run is read once it has finished, so each of its failures becomes exactly one 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import dagster as dg
 
-from dataops_platform.observability.alerts.alert import Alert, key_figures
+from dataops_platform.observability.alerts.alert import Alert, key_figures, pass_key
 from dataops_platform.settings import AlertSettings
 
 FINISHED = (dg.DagsterEventType.RUN_SUCCESS, dg.DagsterEventType.RUN_FAILURE, dg.DagsterEventType.RUN_CANCELED)
 FIRST_TICK_LOOKBACK_SECONDS = 24 * 3600  # without a cursor, only recent runs (no flood of old failures)
 BATCH = 50
 CHECK_FAILED_ERROR = "DagsterAssetCheckFailedError"  # a step stopped by a failed blocking check
+HELD_BACK_ERROR = "BatchHeldBack"  # a silver batch held back by a failed blocking check (its own alert)
 
 
 @dataclass(frozen=True)
@@ -94,30 +95,81 @@ def plain_metadata(metadata: dict) -> dict[str, Any]:
     return {k: getattr(v, "value", v) for k, v in metadata.items()}
 
 
-def check_alerts(instance: dg.DagsterInstance, run: FinishedRun, settings: AlertSettings) -> list[Alert]:
-    """One alert per failed check evaluation of the run: ERROR always, WARN when configured."""
-    alerts = []
+@dataclass(frozen=True)
+class Passed:
+    """A passing evaluation: it resolves the open incident with this resolution key."""
+
+    key: str
+    run_id: str
+    timestamp: float
+
+
+@dataclass
+class RunOutcomes:
+    """What one finished run says to a sensor: its failures (alerts) and what passed."""
+
+    alerts: list[Alert] = field(default_factory=list)
+    passed: list[Passed] = field(default_factory=list)
+
+
+def check_outcomes(instance: dg.DagsterInstance, run: FinishedRun, settings: AlertSettings) -> RunOutcomes:
+    """One alert per failed check evaluation of the run (ERROR always, WARN when configured),
+    and every passing evaluation."""
+    outcomes = RunOutcomes()
     for entry in _events(instance, run.run_id, dg.DagsterEventType.ASSET_CHECK_EVALUATION):
         evaluation = entry.dagster_event.event_specific_data
         severity = evaluation.severity.value
+        asset = evaluation.asset_key.to_user_string()
+        target = f"{asset}:{evaluation.check_name}"
+        if evaluation.passed:
+            outcomes.passed.append(Passed(pass_key("check_failed", target), run.run_id, entry.timestamp))
         if evaluation.passed or (severity != "ERROR" and not settings.alert_on_warn):
             continue
         metadata = plain_metadata(evaluation.metadata)
-        asset = evaluation.asset_key.to_user_string()
-        alerts.append(
+        outcomes.alerts.append(
             Alert(
                 kind="check_failed",
                 severity=severity,
-                title=f"Check failed: {asset}:{evaluation.check_name}",
+                title=f"Check failed: {target}",
                 summary=evaluation.description or str(metadata.get("summary", "")),
                 timestamp=entry.timestamp,
                 asset=asset,
                 check=evaluation.check_name,
                 figures=key_figures(metadata),
+                target=target,
+                failure=severity,
                 **_run_context(instance, run, settings),
             )
         )
-    return alerts
+    return outcomes
+
+
+def check_alerts(instance: dg.DagsterInstance, run: FinishedRun, settings: AlertSettings) -> list[Alert]:
+    """One alert per failed check evaluation of the run: ERROR always, WARN when configured."""
+    return check_outcomes(instance, run, settings).alerts
+
+
+def run_outcomes(instance: dg.DagsterInstance, run: FinishedRun, settings: AlertSettings) -> RunOutcomes:
+    """A failed run's alert, and what passed: each step that succeeded, the job when the run did."""
+    outcomes = RunOutcomes()
+    if run.status == dg.DagsterEventType.RUN_FAILURE:
+        alert = run_failure_alert(instance, run, settings)
+        outcomes.alerts += [alert] if alert else []
+    steps = [e.step_key for e in _events(instance, run.run_id, dg.DagsterEventType.STEP_SUCCESS)]
+    if run.status == dg.DagsterEventType.RUN_SUCCESS:
+        steps.append(_job_name(instance.get_run_by_id(run.run_id)))
+    outcomes.passed = [Passed(pass_key("run_failed", s), run.run_id, run.timestamp) for s in steps if s]
+    return outcomes
+
+
+WRAPPERS = ("Dagster", "RetryRequested")  # Dagster's wrappers of the user's error (an exhausted retry policy)
+
+
+def failure_kind(error) -> str:
+    """The class of the first error that is not a Dagster wrapper (e.g. StoreUnavailable)."""
+    while error is not None and error.cls_name and error.cls_name.startswith(WRAPPERS) and error.cause is not None:
+        error = error.cause
+    return error.cls_name if error is not None and error.cls_name else "error"
 
 
 def _root_message(error) -> str:
@@ -133,7 +185,11 @@ def run_failure_alert(instance: dg.DagsterInstance, run: FinishedRun, settings: 
     (those are reported, with their figures, by the check alerts)."""
     steps = _events(instance, run.run_id, dg.DagsterEventType.STEP_FAILURE)
     all_errors = [(e.step_key, e.dagster_event.event_specific_data.error) for e in steps]
-    errors = [(step, err) for step, err in all_errors if err is None or err.cls_name != CHECK_FAILED_ERROR]
+    errors = [
+        (step, err)
+        for step, err in all_errors
+        if err is None or err.cls_name not in (CHECK_FAILED_ERROR, HELD_BACK_ERROR)
+    ]
     if all_errors and not errors:
         return None
     failure = run.event.event_specific_data
@@ -147,6 +203,8 @@ def run_failure_alert(instance: dg.DagsterInstance, run: FinishedRun, settings: 
     reason = getattr(getattr(failure, "failure_reason", None), "value", "")
     figures = [f"failed steps: {', '.join(step for step, _ in errors)}"] if errors else []
     figures += [f"failure reason: {reason}"] if reason else []
+    context = _run_context(instance, run, settings)
+    root = errors[0][1] if errors else getattr(failure, "error", None)
     return Alert(
         kind="run_failed",
         severity="ERROR",
@@ -154,5 +212,7 @@ def run_failure_alert(instance: dg.DagsterInstance, run: FinishedRun, settings: 
         summary=summary,
         timestamp=run.timestamp,
         figures=figures,
-        **_run_context(instance, run, settings),
+        target=errors[0][0] if errors else (context["job"] or "run"),
+        failure=failure_kind(root) if root is not None else (reason or "error"),
+        **context,
     )

@@ -91,6 +91,13 @@ class TableReport:
     def failing(self) -> list[CheckStatus]:
         return [c for c in self.checks if c.latest is not None and not c.latest.passed]
 
+    @property
+    def volume_anomaly(self) -> bool:
+        """The latest run's volume is anomalous: on the chart of published runs, or by its own check
+        (a batch held back by a blocking check never reaches the chart)."""
+        flagged = [c for c in self.failing if c.name == "volume_anomaly"]
+        return self.volume.anomalous or bool(flagged)
+
 
 @dataclass(frozen=True)
 class QualityReport:

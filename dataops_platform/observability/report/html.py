@@ -98,7 +98,7 @@ def _cards(report: QualityReport) -> str:
         (len(tables), "tables"),
         (sum(len(t.failing) for t in tables), "failing checks (latest)"),
         (sum(t.freshness.status in ("FAIL", "NEVER") for t in tables), "stale or never updated"),
-        (sum(t.volume.anomalous for t in tables), "volume anomalies"),
+        (sum(t.volume_anomaly for t in tables), "volume anomalies"),
         (sum(t.quarantine_rows or 0 for t in tables), "rows in quarantine"),
     ]
     cards = "".join(f'<div class="card"><b>{number(v)}</b><span>{escape(n)}</span></div>' for v, n in figures)
@@ -116,7 +116,7 @@ def _overview(report: QualityReport) -> str:
     rows = []
     for t in report.tables:
         last_quarantine = number(t.quarantine[-1].rows) if t.quarantine else "–"
-        volume = badge("FAIL", "anomaly") if t.volume.anomalous else ("normal" if t.volume.band else "–")
+        volume = badge("FAIL", "anomaly") if t.volume_anomaly else ("normal" if t.volume.band else "–")
         rows.append(
             f'<tr><td><a href="#{anchor(t.key)}">{escape(t.key)}</a></td><td class="num">{number(t.row_count)}</td>'
             f"<td>{when(t.last_update)}</td><td>{badge(t.freshness.status)} {age(t.freshness.lag_hours)}</td>"
@@ -211,7 +211,7 @@ def _table_section(t: TableReport, ui_url: str) -> str:
 
 def _needs_attention_last(t: TableReport) -> bool:
     """Sort key: tables with a failing check, a volume anomaly or a stale update come first."""
-    return not (t.failing or t.volume.anomalous or t.freshness.status == "FAIL")
+    return not (t.failing or t.volume_anomaly or t.freshness.status == "FAIL")
 
 
 def render(report: QualityReport) -> str:

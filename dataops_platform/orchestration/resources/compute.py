@@ -28,6 +28,7 @@ from dataops_platform.orchestration.databricks_task import submit_args, submit_t
 from dataops_platform.orchestration.partitions import partition_dates
 from dataops_platform.settings import Settings
 from dataops_platform.steps import runner as steps
+from dataops_platform.steps.replay import REPLAY_TAG, silver_or_replay
 
 ENTRYPOINT_MODULE = "dataops_platform.job.entrypoint"
 RUN_ID_KEY = "Databricks Job Run ID"  # metadata dagster-databricks adds to each result
@@ -35,13 +36,32 @@ RUN_ID_KEY = "Databricks Job Run ID"  # metadata dagster-databricks adds to each
 Result = dg.MaterializeResult | dg.AssetCheckResult
 
 
-def dagster_results(result: steps.StepResult) -> Iterator[Result]:
-    """A step's plain results as Dagster results (what the Pipes engines report)."""
+class BatchHeldBack(dg.Failure):
+    """A silver batch kept out of the table by a failed blocking check: the step fails with the
+    check's figures, and alerts count it as that check's incident, not as a second one."""
+
+
+def dagster_results(result: steps.StepResult) -> Iterator[Result | dg.AssetMaterialization]:
+    """A step's plain results as Dagster results (what the Pipes engines report). A step that held
+    a batch back reports only the partitions it did write, then fails with the checks' figures."""
     for materialization in result.materializations:  # plain values: lists and dicts are stored as JSON
         key = dg.AssetKey(list(materialization.asset_key))
-        yield dg.MaterializeResult(asset_key=key, metadata=materialization.metadata)
+        if materialization.partitions is None:
+            yield dg.MaterializeResult(asset_key=key, metadata=materialization.metadata)
+        for partition in materialization.partitions or []:
+            yield dg.AssetMaterialization(asset_key=key, partition=partition, metadata=materialization.metadata)
     for check in result.checks:
         yield check_result(dg.AssetKey(list(check.asset_key)), check.outcome)
+    if result.failure:
+        raise BatchHeldBack(description=result.failure)
+
+
+def replay_request(context: dg.AssetExecutionContext) -> str | None:
+    """Why a run replays its partitions' quarantine (the run's `dataops/replay` tag), or None."""
+    reason = context.run.tags.get(REPLAY_TAG)
+    if not reason:
+        return None
+    return f"run {context.run_id}: {reason}" if reason != "true" else f"run {context.run_id}: replay requested"
 
 
 class ComputeResource(dg.ConfigurableResource):
@@ -66,10 +86,14 @@ class ComputeResource(dg.ConfigurableResource):
         history: list[dict[str, float]],
     ) -> Iterator[Result]:
         """Silver + quarantine + inline checks of the run's partitions (history: newest first)."""
+        replay_note = replay_request(context)
         if self.engine == "local":
-            days = partition_dates(context)
-            return dagster_results(steps.run_silver(spark.spark_session, lake, declaration, days, history, context.log))
-        return iter(self._through_pipes(context, {"declaration": declaration.source_text, "volume_history": history}))
+            days, session = partition_dates(context), spark.spark_session
+            return dagster_results(
+                silver_or_replay(session, lake, declaration, days, history, context.log, replay_note)
+            )
+        extras = {"declaration": declaration.source_text, "volume_history": history, "replay_note": replay_note}
+        return iter(self._through_pipes(context, extras))
 
     def gold(
         self,

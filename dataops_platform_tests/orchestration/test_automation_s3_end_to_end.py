@@ -62,6 +62,16 @@ def test_files_dropped_in_s3_reach_gold_through_sensors_and_automation(s3, tmp_p
             asset_selection=[dg.AssetKey.from_user_string(k) for k in silver],
         )
         assert result.success
+        # every check of every silver asset was evaluated by that automatic run (consistency included)
+        storage = instance.event_log_storage
+        checks = [c for k in silver for c in graph.get(dg.AssetKey.from_user_string(k)).check_keys]
+        assert {c.name for c in checks} >= {"consistency", "uniqueness", "validity", "accuracy"}
+        unevaluated = [
+            c.to_user_string()
+            for c in checks
+            if not any(r.run_id == result.run_id for r in storage.get_asset_check_execution_history(c, limit=1))
+        ]
+        assert unevaluated == []
 
         evaluation = dg.evaluate_automation_conditions(
             defs=defs, instance=instance, asset_selection=selection, cursor=evaluation.cursor

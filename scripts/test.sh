@@ -68,7 +68,8 @@ echo "[test] dg check defs"
 # DATAOPS_TEST_WORKERS=0 runs in this process, serially.
 WORKERS="${DATAOPS_TEST_WORKERS:-2}"
 WORKER_ARGS=()
-[ "$WORKERS" != "0" ] && WORKER_ARGS=(-n "$WORKERS")
+# --dist loadgroup: a module marked xdist_group runs on one worker (its tests share a module fixture)
+[ "$WORKERS" != "0" ] && WORKER_ARGS=(-n "$WORKERS" --dist loadgroup)
 
 rc=0
 .venv/bin/python -m pytest "${WORKER_ARGS[@]}" "$@" || rc=$?

@@ -21,6 +21,7 @@ from dataops_platform.quality.checks import CheckOutcome
 from dataops_platform.steps import gold as gold_step
 from dataops_platform.steps import metadata, silver_checks
 from dataops_platform.steps import silver as silver_step
+from dataops_platform.steps.costs import spark_costs
 from dataops_platform.steps.gold_checks import gold_checks
 from dataops_platform.storage.bronze import BronzeStore
 from dataops_platform.storage.tables import Tables
@@ -167,26 +168,15 @@ def silver_uris(lake: Lake, declaration: DatasetDeclaration) -> dict[str, str]:
     return uris | {f"silver:{d}": lake.silver_uri(d) for d in referenced_datasets(declaration)}
 
 
-def run_silver(
-    spark: SparkSession,
-    lake: Lake,
-    declaration: DatasetDeclaration,
-    days: list[dt.date],
-    history: list[dict[str, float]],
-    log: Log,
-) -> StepResult:
-    """Silver and quarantine for the dates (in `batches`, bounded by dates and bronze bytes), each
-    batch audited before it is published; a batch that fails a blocking check is held, the rest of
-    the run is not processed, and the result carries the failure (history: newest first)."""
+def _silver_batches(spark, lake: Lake, declaration: DatasetDeclaration, days, history, log: Log):
+    """Audit and publish (or hold) the run's batches in order: (outcomes, checks per batch, why the
+    run stopped at a held batch or None)."""
     name = declaration.name
-    outcomes, per_date, failure = [], [], None
-    history = list(history)
+    outcomes, per_date, history = [], [], list(history)
     listed = {day: lake.bronze.partition_files(declaration.source, name, day) for day in days}  # listed once
     uris = silver_uris(lake, declaration)
     for batch in batches(sorted(days), lambda day: size_bytes(listed[day]), BATCH_BRONZE_BYTES):
-        version_before = (
-            lake.tables.version(lake.silver_uri(name)) if lake.tables.exists(lake.silver_uri(name)) else None
-        )
+        version_before = lake.tables.version(uris["silver"]) if lake.tables.exists(uris["silver"]) else None
         outcome, outcomes_of_batch, failed = audited_batch(
             spark, lake.bronze, lake.tables, declaration, batch, uris, history, {day: listed[day] for day in batch}
         )
@@ -204,12 +194,30 @@ def run_silver(
         if failed:
             failure = _held_message(name, outcome, failed, version_before)
             log.error(failure)
-            break
+            return outcomes, per_date, failure
+    return outcomes, per_date, None
+
+
+def run_silver(
+    spark: SparkSession,
+    lake: Lake,
+    declaration: DatasetDeclaration,
+    days: list[dt.date],
+    history: list[dict[str, float]],
+    log: Log,
+) -> StepResult:
+    """Silver and quarantine for the dates (in `batches`, bounded by dates and bronze bytes), each
+    batch audited before it is published; a batch that fails a blocking check is held, the rest of
+    the run is not processed, and the result carries the failure (history: newest first). The
+    silver materialization reports the step's Spark cost."""
+    name = declaration.name
+    with spark_costs(spark) as costs:
+        outcomes, per_date, failure = _silver_batches(spark, lake, declaration, days, history, log)
     published = [o for o in outcomes if o.published]
     materializations = []
     if published:
         partitions = None if failure is None else [d.isoformat() for o in published for d in o.ingestion_dates]
-        figures = metadata.silver(published, lake.tables, lake.silver_uri(name))
+        figures = {**metadata.silver(published, lake.tables, lake.silver_uri(name)), **costs}
         materializations.append(Materialization(table_path(SILVER, name), figures, partitions))
     quarantine_partitions = None if failure is None else [d.isoformat() for o in outcomes for d in o.ingestion_dates]
     materializations.append(
@@ -219,8 +227,7 @@ def run_silver(
             quarantine_partitions,
         )
     )
-    result = _with_checks(StepResult(materializations, failure=failure), table_path(SILVER, name), per_date, log)
-    return result
+    return _with_checks(StepResult(materializations, failure=failure), table_path(SILVER, name), per_date, log)
 
 
 def run_gold(spark: SparkSession, lake: Lake, product: ProductDeclaration, days: list[dt.date], log: Log) -> StepResult:
@@ -232,11 +239,12 @@ def run_gold(spark: SparkSession, lake: Lake, product: ProductDeclaration, days:
         log.warning(f"{product_name} not built: silver {missing} does not exist yet; it will run when they do")
         return StepResult()
     uri, started = lake.gold_uri(product_name), time.monotonic()
-    outcomes = [
-        o
-        for batch in batches(days)
-        for o in gold_step.build_gold_days(spark, product, silver_uris, uri, batch, lake.tables)
-    ]
+    with spark_costs(spark) as costs:
+        outcomes = [
+            o
+            for batch in batches(days)
+            for o in gold_step.build_gold_days(spark, product, silver_uris, uri, batch, lake.tables)
+        ]
     for outcome in outcomes:
         log.info(f"{product_name} as of {outcome.as_of}: {outcome.rows} rows (Delta v{outcome.version})")
     figures = metadata.run_metadata(
@@ -248,6 +256,7 @@ def run_gold(spark: SparkSession, lake: Lake, product: ProductDeclaration, days:
         delta_version=outcomes[-1].version if outcomes else None,
         failed_rows=sum(o.rows_failed for o in outcomes),
         rows_written=sum(o.rows for o in outcomes),
+        **costs,
     )
     result = StepResult([Materialization(table_path(GOLD, product_name), figures)])
     return _with_checks(result, table_path(GOLD, product_name), [gold_checks(o) for o in outcomes], log)

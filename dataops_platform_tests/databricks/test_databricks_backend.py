@@ -263,7 +263,7 @@ def test_spark_merge_has_merge_latest_semantics(delta_stand_in):
     calls = {name: (args, kwargs) for name, args, kwargs in delta_stand_in.recorder.calls}
     assert calls["merge"][0] == ("source as s", "t.`id` = s.`id` AND t.`day` = s.`day`")
     assert calls["whenMatchedUpdateAll"][1] == {"condition": "s.`_v` > t.`_v` AND s.`_h` <> t.`_h`"}
-    assert "whenNotMatchedInsertAll" in calls and "execute" in calls
+    assert "whenNotMatchedInsertAll" in calls and "execute" in calls and "withSchemaEvolution" in calls
     assert written == Written(version=1, source_rows=5, inserted=2, updated=1)
 
 
@@ -274,6 +274,7 @@ def test_spark_replace_where_overwrites_only_the_predicate(delta_stand_in):
         ("format", ("delta",)),
         ("mode", ("overwrite",)),
         ("option", ("replaceWhere", "_ingestion_date = '2026-01-02'")),
+        ("option", ("mergeSchema", "true")),  # a column new to the table (e.g. `_rescued_data`) is added
         ("save", ("/lake/q",)),
     ]
     assert written == Written(version=1, source_rows=4, inserted=4)

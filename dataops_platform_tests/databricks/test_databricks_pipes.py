@@ -47,13 +47,15 @@ from dataops_platform_tests.databricks.workspace import (
     sign_in,
 )
 
-pytestmark = pytest.mark.slow
+# one worker runs the whole module: its tests share one recorded workspace and read what the others sent
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("databricks_pipes")]
 
 DAY = dt.date(2026, 11, 10)
 REFERENCE = ["bronze/customers", "bronze/transactions", "silver/customers", "silver/transactions", "gold/daily_revenue"]
 SILVER, GOLD = "silver/customers", "gold/daily_revenue"
 DATABRICKS_KEYS = ("Databricks Job Run ID", "Databricks Job Run URL")
-PHYSICAL = {"duration_seconds", "bytes"}  # timings and file sizes: present, but not compared
+# timings, file sizes and Spark costs: present, but not compared
+PHYSICAL = {"duration_seconds", "bytes", "spark_task_seconds", "spark_input_bytes", "spark_jobs"}
 TOKEN = "dapi-pipes-test-token"
 JOB_ENV = {
     "DATAOPS_SPARK_MASTER": "local[1]",  # each job process starts its own small Spark

@@ -178,3 +178,6 @@ def test_tables_report_the_same_metadata_keys(platform):
     assert silver["failed_rows"] == silver["rows_quarantined"] and silver["bytes"] > 0
     assert silver["partitions_written"] == str(DAYS[-1]) and silver["partition_count"] == 1 and silver["inputs"]
     assert last["gold/customer_360"]["inputs"][0].startswith("silver/customers@v")
+    for key in ("silver/transactions", "gold/customer_360"):  # what the step cost, from Spark's own figures
+        assert last[key]["spark_task_seconds"] > 0 and last[key]["spark_jobs"] > 0, key
+    assert silver["spark_input_bytes"] > 0

@@ -86,6 +86,7 @@ class TableReport:
     volume: Volume
     quarantine: list[QuarantineRun] = field(default_factory=list)
     quarantine_rows: float | None = None
+    spark_task_seconds: float | None = None  # executor time of the latest materialization's step
 
     @property
     def failing(self) -> list[CheckStatus]:
@@ -200,6 +201,7 @@ def table_report(graph, instance: dg.DagsterInstance, key: dg.AssetKey, spec: Vo
         volume=volume(history, spec),
         quarantine=quarantine,
         quarantine_rows=quarantine_rows,
+        spark_task_seconds=latest.figure("spark_task_seconds") if latest else None,
     )
 
 

@@ -117,12 +117,23 @@ def _overview(report: QualityReport) -> str:
     for t in report.tables:
         last_quarantine = number(t.quarantine[-1].rows) if t.quarantine else "–"
         volume = badge("FAIL", "anomaly") if t.volume_anomaly else ("normal" if t.volume.band else "–")
+        seconds = "–" if t.spark_task_seconds is None else f"{t.spark_task_seconds:,.1f}"
         rows.append(
             f'<tr><td><a href="#{anchor(t.key)}">{escape(t.key)}</a></td><td class="num">{number(t.row_count)}</td>'
             f"<td>{when(t.last_update)}</td><td>{badge(t.freshness.status)} {age(t.freshness.lag_hours)}</td>"
-            f'<td>{_checks_badge(t)}</td><td class="num">{last_quarantine}</td><td>{volume}</td></tr>'
+            f'<td>{_checks_badge(t)}</td><td class="num">{last_quarantine}</td><td>{volume}</td>'
+            f'<td class="num">{seconds}</td></tr>'
         )
-    header = head("Table", "Rows", "Last update", "Freshness", "Checks", "Quarantined (last run)", "Volume")
+    header = head(
+        "Table",
+        "Rows",
+        "Last update",
+        "Freshness",
+        "Checks",
+        "Quarantined (last run)",
+        "Volume",
+        "Spark task s (last run)",
+    )
     return f"<section><h2>Overview</h2><table>{header}{''.join(rows)}</table></section>"
 
 

@@ -106,12 +106,13 @@ def latest_checks(world, asset: str) -> dict[str, bool]:
 
 
 def test_lineage_shows_every_layer(ui, world):
-    latest = latest_checks(world, SILVER)
+    # (each check's status is asserted on the Checks tab: the node of a silver table whose latest batch
+    # was held back shows its last published materialization, with no check summary)
     show(
         ui,
         "/assets/bronze/transactions?view=lineage&lineageDepth=2",
         *["intake", "bronze", "silver", "quarantine", "gold"],
-        *["transactions", "customer_360", "daily_revenue", f"{sum(latest.values())} / {len(latest)} Passed"],
+        *["transactions", "customer_360", "daily_revenue"],
     )
     shoot(ui, "1_lineage")
 
@@ -149,6 +150,7 @@ def test_run_page_shows_the_failed_blocking_check(ui, world):
         "Failure",
         "Check validity failed for materialization of silver / transactions.",
         "blocking check silver/transactions:validity failed: 60 of 200 row(s) failed 1 rule(s)",
-        "1 blocking asset check failed with ERROR severity",
+        "silver/transactions not published for",  # write-audit-publish: the step fails, the table is unchanged
+        "The published table is unchanged",
     )
     shoot(ui, "4_run_failed_blocking_check")

@@ -127,11 +127,19 @@ def added_name(column: str) -> str:
     return name if re.match(r"^[a-z]", name) else f"x_{name}"
 
 
-def _schema_error(missing: list[str], extra: list[str], evolution: SchemaEvolution) -> str | None:
+def _column_drift(columns: list[str], declared: list[str]) -> tuple[list[str], list[str]]:
+    """(columns a file has beyond the declared ones, declared columns it lacks), in their order."""
+    return [c for c in columns if c not in declared], [c for c in declared if c not in columns]
+
+
+def _schema_error(columns: list[str], options: ReadOptions) -> str | None:
+    """Why every row of a file with these columns is quarantined: a declared column missing, or
+    (schema_evolution: fail) an undeclared one; None when the file's columns are acceptable."""
+    extra, missing = _column_drift(columns, options.declared)
     problems = []
     if missing:
         problems.append(f"the file has no column {', '.join(missing)}: its rows are not read as nulls")
-    if extra and evolution == "fail":
+    if extra and options.evolution == "fail":
         problems.append(f"the file has undeclared column(s) {', '.join(extra)} (schema_evolution: fail)")
     return "; ".join(problems) or None
 
@@ -188,8 +196,7 @@ def _read_csv(spark: SparkSession, files: list[str], header: list[str], options:
     df = df.select("*", F.col("_metadata.file_name").alias("_bronze_file"))
     sources = {c: F.col(f"_c{i}") for i, c in enumerate(header) if c in declared}
     extras = {c: F.col(f"_c{i}") for i, c in enumerate(header) if c not in declared}
-    missing = [c for c in declared if c not in header]
-    return _to_declared(df, sources, options, extras, F.lit(_schema_error(missing, list(extras), options.evolution)))
+    return _to_declared(df, sources, options, extras, F.lit(_schema_error(header, options)))
 
 
 def _json_keys(lines: DataFrame) -> dict[str, set[str]]:
@@ -211,7 +218,7 @@ def _read_jsonl(spark: SparkSession, files: list[str], options: ReadOptions, rep
     keys = _json_keys(lines)
     errors = {}
     for name, used in keys.items():
-        why = _schema_error([c for c in declared if c not in used], sorted(used - set(declared)), options.evolution)
+        why = _schema_error(sorted(used), options)
         if _replaced(report, options, name, why):
             continue
         _report_drift(report, name, sorted(used), declared)
@@ -245,7 +252,7 @@ def _empty(spark: SparkSession, options: ReadOptions) -> DataFrame:
 
 
 def _report_drift(report: ReadReport, name: str, header: list[str], declared: list[str]) -> None:
-    extra, missing = [c for c in header if c not in declared], [c for c in declared if c not in header]
+    extra, missing = _column_drift(header, declared)
     if extra:
         report.extra_columns[name] = extra
     if missing:
@@ -302,9 +309,7 @@ def _readable(paths: list[Path], options: ReadOptions, report: ReadReport, scrat
         if problem is None and options.file_format == "csv":
             header, problem = csv_header(path, options.declared, dialect)
         if options.file_format == "csv" and problem is None:
-            missing = [c for c in options.declared if c not in header]
-            extra = [c for c in header if c not in options.declared]
-            if _replaced(report, options, path.name, _schema_error(missing, extra, options.evolution)):
+            if _replaced(report, options, path.name, _schema_error(header, options)):
                 continue
         if _replaced(report, options, path.name, problem):
             continue

@@ -18,7 +18,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from dataops_platform.quality.contract import TableContract, contract_from_model
+from dataops_platform.quality.compiled import compiled_contract, model_source
+from dataops_platform.quality.contract import TableContract
 from dataops_platform.quality.policy import QualitySpec
 from dataops_platform.storage.dialect import SCHEMA_EVOLUTION_HELP, DialectSpec, SchemaEvolution
 from dataops_platform.storage.maintenance import MaintenanceSpec
@@ -105,7 +106,16 @@ class _Declaration(_Strict):
 
     @cached_property
     def contract(self) -> TableContract:
-        return contract_from_model(self.schema_model)
+        """The model read as a TableContract, compiled once per version of its source."""
+        try:
+            return compiled_contract(self.schema_ref)
+        except (ImportError, AttributeError) as exc:
+            raise ValueError(f"field 'schema': cannot import {self.schema_ref}: {exc}") from exc
+
+    @property
+    def schema_source(self) -> str:
+        """The contract's source text (part of the code version), read without importing it."""
+        return model_source(self.schema_ref)
 
     @property
     def columns(self) -> list[str]:

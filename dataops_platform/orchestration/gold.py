@@ -61,7 +61,7 @@ def gold_asset(product: ProductDeclaration, partitions: PartitionsDefinition, la
         kinds={"spark", "delta"},
         tags=meta.layer_tags("gold", product.domain, bool(product.pii_columns)),
         code_version=meta.code_version(
-            product.build, product.reconciler, gold_step, product.schema_model, product.source_text
+            product.build, product.reconciler, gold_step, product.schema_source, product.source_text
         ),
         # gold checks are blocking too, so nothing downstream reads a gold table that failed them
         pool=f"delta_gold_{name}",

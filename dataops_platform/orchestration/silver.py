@@ -47,7 +47,7 @@ def silver_assets(
         bronze_reader,
         file_checks,
         delta,
-        declaration.schema_model,
+        declaration.schema_source,
         declaration.source_text,
     )
     referenced = quarantine_references(declaration)  # must exist first: their keys decide what is quarantined

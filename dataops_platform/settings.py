@@ -51,6 +51,10 @@ def _default_data_dir() -> Path:
 # local: in this process; subprocess: a local Python process through Dagster Pipes (what a
 # Databricks job runs, without a workspace); databricks: a Databricks job through Pipes.
 ENGINES = ("local", "subprocess", "databricks")
+# through_gold: an intake run copies the files, then builds the dataset's silver and the gold
+# products that read it (one run from a landed file to gold); bronze: it copies them only, and
+# automation starts silver and gold in runs of their own.
+INTAKE_RUNS = ("through_gold", "bronze")
 CLIENTS = ("classic", "serverless")
 JOB_TABLES = ("spark_delta", "delta_rs")
 DEFAULT_CLUSTER = {
@@ -223,7 +227,8 @@ class Settings:
     aws_endpoint_url: str | None = None  # AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL: S3/SQS endpoint (moto, MinIO)
     aws_region: str | None = None  # AWS_REGION or AWS_DEFAULT_REGION
     intake_queue_url: str | None = None  # DATAOPS_INTAKE_QUEUE_URL: SQS queue of the intake bucket's S3 events
-    intake_listing_seconds: int = 30  # DATAOPS_INTAKE_LISTING_SECONDS: interval of the intake listing sensors
+    intake_listing_seconds: int = 5  # DATAOPS_INTAKE_LISTING_SECONDS: interval of the intake listing sensors
+    intake_runs: str = "through_gold"  # DATAOPS_INTAKE_RUNS: what an intake run builds (INTAKE_RUNS)
     cache_dir: str = ""  # DATAOPS_CACHE_DIR: local copies of S3 bronze files for Spark (default <data>/cache)
     engine: str = "local"  # DATAOPS_ENGINE: where silver and gold steps run (local | subprocess | databricks)
     databricks: DatabricksSettings = field(default_factory=DatabricksSettings)  # DATAOPS_DATABRICKS_*
@@ -245,6 +250,7 @@ class Settings:
             aws_region=_optional("AWS_REGION", "AWS_DEFAULT_REGION"),
             intake_queue_url=_optional("DATAOPS_INTAKE_QUEUE_URL"),
             intake_listing_seconds=int(_env("DATAOPS_INTAKE_LISTING_SECONDS", str(cls.intake_listing_seconds))),
+            intake_runs=_env("DATAOPS_INTAKE_RUNS", cls.intake_runs),
             cache_dir=_env("DATAOPS_CACHE_DIR", str(data_dir / "cache")),
             engine=_env("DATAOPS_ENGINE", cls.engine),
             databricks=DatabricksSettings.from_env(),
@@ -275,6 +281,8 @@ class Settings:
                 raise ValueError(f"{name}={root!r}: expected a local path or s3://bucket/prefix")
         if self.intake_queue_url and not is_s3_uri(self.intake_root):
             raise ValueError("DATAOPS_INTAKE_QUEUE_URL needs an s3:// DATAOPS_INTAKE_ROOT (whose bucket sends events)")
+        if self.intake_runs not in INTAKE_RUNS:
+            raise ValueError(f"DATAOPS_INTAKE_RUNS must be one of {INTAKE_RUNS}, got {self.intake_runs!r}")
         if self.intake_listing_seconds < 1:
             raise ValueError("DATAOPS_INTAKE_LISTING_SECONDS must be a positive integer")
 

@@ -30,7 +30,7 @@ class Dataset(DeclaredComponent, DatasetDeclaration):
         settings = current_settings()
         partitions = daily_partitions(settings.partitions_start)
         bronze = bronze_asset(self, partitions, settings.lake_root)
-        target = IngestTarget(self)
+        target = IngestTarget(self, through_gold=settings.intake_runs == "through_gold")
         return dg.Definitions(
             assets=[
                 intake_spec(self, settings.intake_root),

@@ -1,6 +1,9 @@
 """End to end on S3 (moto): files dropped into the intake bucket -> listing sensors -> bronze
 runs -> silver and gold requested by their automation conditions -> gold on S3 has the data.
-No credential ever reaches a run's config, tags or events."""
+No credential ever reaches a run's config, tags or events.
+
+The intake runs copy only (DATAOPS_INTAKE_RUNS=bronze), so automation alone builds silver and
+gold; test_intake_runs_through_gold.py covers the default, where the intake run goes on to gold."""
 
 from __future__ import annotations
 
@@ -36,7 +39,7 @@ def test_files_dropped_in_s3_reach_gold_through_sensors_and_automation(s3, tmp_p
     for name in DATASETS:
         for file in manifest["datasets"][name]["files"]:
             s3.client.upload_file(str(local / file["path"]), s3.intake_bucket, f"landing/{file['path']}")
-    defs = build_definitions(s3_settings(s3, tmp_path))
+    defs = build_definitions(s3_settings(s3, tmp_path, intake_runs="bronze"))
     graph = defs.resolve_asset_graph()  # the factories' own automation conditions: nothing is added here
     missing = [k for k in KEYS if graph.get(dg.AssetKey.from_user_string(k)).automation_condition is None]
     assert missing == [], f"assets without an automation condition: {missing}"

@@ -26,7 +26,7 @@ FOLDER = f"crm/customers/{TODAY:%Y/%m/%d}"
 def customers_sensor(defs: dg.Definitions, policy: ListingPolicy) -> dg.SensorDefinition:
     """The platform's listing sensor of `customers`, with a test policy (e.g. no recent window)."""
     declaration = load_declaration(DEFS_DIR / "customers" / "defs.yaml")
-    return listing_sensor(IngestTarget(declaration), 30, policy)
+    return listing_sensor(IngestTarget(declaration), 30, policy)  # bronze only: these tests are about bronze
 
 
 def requested(requests) -> set[tuple[str, str]]:
@@ -134,7 +134,10 @@ def test_the_same_sensor_serves_a_local_intake_folder(tmp_path):
         (folder / f"c{i}.csv").write_bytes(b"customer_id\nC%d\n" % i)
     (folder / "bad\nname.csv").write_bytes(b"a newline in the key: rejected")
     settings = Settings(
-        intake_root=str(intake), lake_root=str(lake), partitions_start=(TODAY - dt.timedelta(days=3)).isoformat()
+        intake_root=str(intake),
+        lake_root=str(lake),
+        partitions_start=(TODAY - dt.timedelta(days=3)).isoformat(),
+        intake_runs="bronze",  # one-column files: this test is about bronze
     )
     defs = build_definitions(settings)
     sensor = defs.resolve_sensor_def("intake_customers")  # as deployed: default policy

@@ -1,4 +1,10 @@
-"""What the intake sensors ask for: one bronze run per dataset, ingestion date and batch of files.
+"""What the intake sensors ask for: one run per dataset, ingestion date and batch of files.
+
+A run copies the files into bronze and, by default (DATAOPS_INTAKE_RUNS=through_gold), goes on
+in the same process to the dataset's silver and quarantine and to the gold products that read
+it: one run start and one JVM from a landed file to gold instead of three runs and two
+automation ticks. Silver's blocking checks still stop gold inside the run, and a product whose
+other inputs fail a blocking check right now is left to automation, which waits for them.
 
 Files found together are batched into one run per dataset and ingestion date (the UTC date of
 the request); the run's config lists each file's key and version, and the bronze asset copies
@@ -26,14 +32,51 @@ MAX_FILES_PER_RUN = 1000
 INGEST_JOB = "ingest_bronze"
 
 
-def ingest_job(selection: dg.AssetSelection = dg.AssetSelection.groups("bronze")) -> dg.UnresolvedAssetJobDefinition:
-    """The one job of every bronze asset; each intake run selects its dataset's asset. One job
-    rather than one per dataset keeps the code location's load time flat as datasets grow."""
+CHAINED_SILVER = ("silver", "quarantine")  # groups of a dataset's silver step (one multi-asset)
+CHAINED_GOLD = "gold"
+
+
+def ingest_job(
+    selection: dg.AssetSelection = dg.AssetSelection.groups("bronze", *CHAINED_SILVER, CHAINED_GOLD),
+) -> dg.UnresolvedAssetJobDefinition:
+    """The one job of every intake run; each run selects its dataset's assets. One job rather
+    than one per dataset keeps the code location's load time flat as datasets grow."""
     return dg.define_asset_job(
         INGEST_JOB,
         selection=selection,
-        description="Copy intake files into bronze (started by the intake sensors; each run copies one dataset's files).",
+        description="Copy intake files into bronze, then build the dataset's silver and the gold products that read "
+        "it (started by the intake sensors; each run handles one dataset's files).",
     )
+
+
+def chained_assets(context: dg.SensorEvaluationContext, bronze: dg.AssetKey) -> list[dg.AssetKey]:
+    """What an intake run builds after its bronze copy: the dataset's silver and quarantine, and
+    the gold products that read that silver, except those waiting for another input (not built
+    yet, or its latest blocking check failed): automation builds them once it is ready."""
+    repository = context.repository_def
+    if repository is None:  # a sensor evaluated without its definitions: bronze only
+        return []
+    graph = repository.asset_graph
+    silver = sorted(k for k in graph.get(bronze).child_keys if graph.get(k).group_name in CHAINED_SILVER)
+    gold = {k for s in silver for k in graph.get(s).child_keys if graph.get(k).group_name == CHAINED_GOLD}
+    waiting = {g for g in gold if _not_ready(context.instance, graph, graph.get(g).parent_keys - set(silver))}
+    return silver + sorted(gold - waiting)
+
+
+def _not_ready(instance: dg.DagsterInstance, graph, inputs) -> bool:
+    """An input that was never materialized, or whose latest blocking check failed with ERROR."""
+    if any(instance.get_latest_materialization_event(key) is None for key in inputs):
+        return True
+    checks = [c for key in inputs for c in graph.get(key).check_keys if graph.get_check_spec(c).blocking]
+    latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(checks) if checks else {}
+    return any(_failed_with_error(record) for record in latest.values())
+
+
+def _failed_with_error(record) -> bool:
+    if record is None or record.status.value != "FAILED" or record.event is None:
+        return False
+    evaluation = record.event.dagster_event.event_specific_data
+    return getattr(evaluation, "severity", dg.AssetCheckSeverity.ERROR) == dg.AssetCheckSeverity.ERROR
 
 
 @dataclass(frozen=True)
@@ -42,6 +85,7 @@ class IngestTarget:
 
     declaration: DatasetDeclaration
     job_name: str = INGEST_JOB
+    through_gold: bool = False  # also build the dataset's silver and the gold products that read it
 
     @property
     def asset_key(self) -> dg.AssetKey:
@@ -54,10 +98,13 @@ class IngestTarget:
     def accepts(self, key: str) -> bool:
         return matches(key, self.declaration.intake.prefix, self.declaration.intake.pattern)
 
-    def run_requests(self, files: list[tuple[str, str]], now: float, seq: int, trigger: str) -> list[dg.RunRequest]:
+    def run_requests(
+        self, files: list[tuple[str, str]], now: float, seq: int, trigger: str, context: dg.SensorEvaluationContext
+    ) -> list[dg.RunRequest]:
         """One run per MAX_FILES_PER_RUN (key, version) files, for the ingestion date of `now`."""
         day = dt.datetime.fromtimestamp(now, dt.timezone.utc).date().isoformat()
         files = sorted(set(files))
+        downstream = chained_assets(context, self.asset_key) if files and self.through_gold else []
         requests = []
         for start in range(0, len(files), MAX_FILES_PER_RUN):
             batch = files[start : start + MAX_FILES_PER_RUN]
@@ -67,7 +114,7 @@ class IngestTarget:
                 dg.RunRequest(
                     run_key=f"{trigger}:{self.declaration.name}:{day}:{seq}:{digest}",
                     job_name=self.job_name,
-                    asset_selection=[self.asset_key],
+                    asset_selection=[self.asset_key, *downstream],
                     partition_key=day,
                     run_config=dg.RunConfig(ops={self.op_name: config}),
                     tags={

@@ -38,7 +38,7 @@ def listing_sensor(target: IngestTarget, interval_seconds: int, policy: ListingP
         found = scan(lake.intake_store, ledger, declaration.intake.prefix, target.accepts, state, policy, now)
         for problem in found.rejected:
             context.log.warning(problem)
-        requests = target.run_requests([(f.key, f.version) for f in found.new], now, state.seq, "listing")
+        requests = target.run_requests([(f.key, f.version) for f in found.new], now, state.seq, "listing", context)
         state.seq += bool(requests)
         return sensor_result(requests, state.to_cursor(), f"no new file ({found.list_calls} list calls)")
 

@@ -125,7 +125,7 @@ def sqs_sensor(targets: list[IngestTarget], queue_url: str, interval_seconds: in
         state.delete = [m["ReceiptHandle"] for m in messages]
         requests = []
         for name, files in found.items():
-            requests += by_name[name].run_requests(files, now, state.seq, "sqs")
+            requests += by_name[name].run_requests(files, now, state.seq, "sqs", context)
         state.seq += bool(requests)
         return sensor_result(requests, state.to_cursor(), f"no new file in {len(messages)} message(s)")
 

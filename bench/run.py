@@ -16,7 +16,7 @@ from bench.context import Context, log
 from bench.machine import describe, load_average
 from bench.report import Row, ScenarioResult, as_json, markdown, timed, write
 
-SCENARIOS = ("end_to_end", "quality_gate", "incremental", "detection", "load_time", "memory")
+SCENARIOS = ("end_to_end", "quality_gate", "incremental", "detection", "load_time", "memory", "latency")
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "latest.json"
 
 
@@ -47,6 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
     add("--detection-new", type=int, default=100, help="new objects per measured tick")
     add("--declarations", type=int, default=100, help="extra dataset declarations for load_time")
     add("--memory-rows", type=int, default=None, help="transactions for memory (default: largest of --scales)")
+    add("--latency-drops", type=int, default=5, help="files dropped one after another (latency)")
+    add("--latency-rows", type=int, default=1_000, help="transactions per dropped file (latency)")
+    add("--latency-demo-rows", type=int, default=2_000, help="demo data of scripts/run.sh (latency, first gold)")
+    add("--latency-timeout", type=float, default=900.0, help="seconds to wait for each stage (latency)")
     add("--seed", type=int, default=42, help="demo data seed")
     add("--work-dir", help="where data and lakes go (default: a new temporary folder)")
     add("--keep-work", action="store_true", help="keep generated data and lakes")

@@ -14,7 +14,7 @@
 #   DATAOPS_LAKE_ROOT    [<repo>/data/lake]     where the Delta tables are written
 #   DATAOPS_DEMO_ROWS    [the CLI's default]    rows per demo file, on the first start only
 #   DATAOPS_PARTITIONS_START [the day the demo data was written]  first daily partition
-# DAGSTER_HOME is <repo>/.dagster_home (instance config copied from deploy/dagster.yaml).
+#   DATAOPS_DAGSTER_HOME [<repo>/.dagster_home]  the Dagster instance (config copied from deploy/dagster.yaml)
 # Demo data is generated once, when $DATAOPS_INTAKE_ROOT/_demo_manifest.json is absent;
 # delete that file (or data/) to get it again.
 set -euo pipefail
@@ -46,7 +46,7 @@ export DATAOPS_INTAKE_ROOT="${DATAOPS_INTAKE_ROOT:-$REPO_ROOT/data/intake}"
 export DATAOPS_LAKE_ROOT="${DATAOPS_LAKE_ROOT:-$REPO_ROOT/data/lake}"
 
 # Dagster instance: SQLite storage, run queue and pool limits from deploy/dagster.yaml.
-export DAGSTER_HOME="$REPO_ROOT/.dagster_home"
+export DAGSTER_HOME="${DATAOPS_DAGSTER_HOME:-$REPO_ROOT/.dagster_home}"
 mkdir -p "$DAGSTER_HOME"
 if ! cmp -s deploy/dagster.yaml "$DAGSTER_HOME/dagster.yaml"; then
     log "installing deploy/dagster.yaml into $DAGSTER_HOME"

@@ -32,6 +32,12 @@ TINY = [
     "5",
     "--declarations",
     "3",
+    "--latency-drops",
+    "1",
+    "--latency-rows",
+    "50",
+    "--latency-demo-rows",
+    "200",
 ]
 ROW_KEYS = {"scenario", "scale", "platform", "baseline", "unit", "ratio", "target", "met", "notes"}
 MACHINE_KEYS = {
@@ -102,3 +108,16 @@ def test_scenario_details(results):
         if key.endswith("_datasets")
     )
     assert scenarios["memory"]["details"]["platform"]["completed"]
+
+
+def test_latency_went_through_the_daemon_and_the_webserver(results):
+    """scripts/run.sh served the demo, the dropped file reached silver and gold by itself, and
+    the webserver shows the same commits as the event log."""
+    details = results[1]["scenarios"]["latency"]["details"]
+    assert details["first_gold"]["seconds"] is not None and details["first_gold"]["missing"] == []
+    (drop,) = details["drops"]
+    assert drop["silver_seconds"] is not None and drop["gold_seconds"] >= drop["silver_seconds"] > 0
+    assert drop["ui_matches_instance"], drop["ui_timestamps"]
+    assert "detection" in drop["stages"] and any(k.endswith("silver_transactions") for k in drop["stages"])
+    (run,) = [r for r in drop["runs"] if "bronze/transactions" in r["assets"]]
+    assert {"silver/transactions", "gold/daily_revenue"} <= set(run["assets"]) and run["status"] == "SUCCESS"

@@ -7,6 +7,7 @@ alerts               alerts.py       open and recent incidents, the latest alert
 catalog export       catalog.py      catalog.json and catalog.md
 quality report       quality.py      the data-quality report (HTML)
 replay               replay.py       re-validate quarantined rows after a fix, publish what passes
+profile              profile.py      propose a declaration and contract from samples; --suggest thresholds
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from dataops_platform.cli import alerts, catalog, ci, contracts, demo, quality, replay
+from dataops_platform.cli import alerts, catalog, ci, contracts, demo, profile, quality, replay
 from dataops_platform.cli.bench import add_bench_command
 from dataops_platform.cli.databricks import add_parser as add_databricks_parser
 
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.register(commands)
     contracts.register(commands)
     ci.register(commands)
+    profile.register(commands)
     return parser
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from dataops_platform.profiling.files import model_name, schema_ref, title, write_dataset_files
+
 DEFS_TEMPLATE = """\
 # {name}: describe the feed here (who sends it, how often, what one row is).
 type: {type_name}
@@ -52,33 +54,19 @@ class {model}(pa.DataFrameModel):
 '''
 
 
-def module_path(folder: Path, project_root: Path) -> str:
-    """`dataops_platform.defs.orders` for <project>/dataops_platform/defs/orders."""
-    relative = folder.resolve().relative_to(project_root.resolve())
-    parts = relative.parts[1:] if relative.parts and relative.parts[0] == "src" else relative.parts
-    return ".".join(parts)
-
-
 class DatasetScaffolder(dg.Scaffolder):
     """Writes `<name>/defs.yaml` and `<name>/schema.py` for a new dataset."""
 
     def scaffold(self, request: dg.ScaffoldRequest) -> None:
         folder = Path(request.target_path)
         name = folder.name
-        folder.mkdir(parents=True, exist_ok=True)
-        model = "".join(part.capitalize() for part in name.split("_"))
-        title = name.replace("_", " ").capitalize()
-        schema_ref = f"{module_path(folder, Path(request.project_root or Path.cwd()))}.schema:{model}"
-        (folder / "__init__.py").touch()
-        (folder / "schema.py").write_text(SCHEMA_TEMPLATE.format(name=name, model=model, title=title), encoding="utf-8")
-        (folder / "defs.yaml").write_text(
-            DEFS_TEMPLATE.format(
-                name=name,
-                title=title,
-                type_name=request.type_name,
-                domain="default",
-                source="source_system",
-                schema_ref=schema_ref,
-            ),
-            encoding="utf-8",
+        defs_yaml = DEFS_TEMPLATE.format(
+            name=name,
+            title=title(name),
+            type_name=request.type_name,
+            domain="default",
+            source="source_system",
+            schema_ref=schema_ref(folder, Path(request.project_root or Path.cwd())),
         )
+        schema_py = SCHEMA_TEMPLATE.format(name=name, model=model_name(name), title=title(name))
+        write_dataset_files(folder, defs_yaml, schema_py)

@@ -20,6 +20,7 @@ LAYERS = [
     ("transforms",),
     ("storage",),
     ("declarations",),
+    ("profiling",),
     ("contracts_history",),
     ("settings",),
     ("steps",),

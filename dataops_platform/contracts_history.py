@@ -35,6 +35,7 @@ from pathlib import Path
 from dataops_platform.declarations import DATASET_TYPE, PRODUCT_TYPE, DeclarationError, component_files
 from dataops_platform.quality.compatibility import Change, Problem, compare, removed_table, verdict
 from dataops_platform.quality.contract import TableContract, contract_from_model
+from dataops_platform.quality.declared_contract import contract_from_attributes
 
 DEFS_PATH = "dataops_platform/defs"  # the defs package, relative to the repository's top level
 DEFAULT_VERSION = "1.0"  # declarations from before contract versioning
@@ -213,7 +214,10 @@ def contracts_from_files(files: dict[str, bytes], where: str, package: str) -> d
                 table = path.parent.name
                 label = f"{where}: {path.relative_to(root).as_posix()}"
                 version = attributes.get("contract_version", DEFAULT_VERSION)
-                contract = _contract(attributes.get("schema"), package, name, label)
+                if kind_type == PRODUCT_TYPE and attributes.get("sql"):  # a SQL product declares its columns
+                    contract = contract_from_attributes(table, attributes)
+                else:
+                    contract = _contract(attributes.get("schema"), package, name, label)
                 found[table] = DeclaredContract(table, kind, str(version), contract)
     return found
 

@@ -1,7 +1,7 @@
 """Gold data product asset factory: built from silver, one as-of date per partition.
 
-Adding a product is a defs.yaml (components/data_product.py) plus its transform and contract:
-nothing here names a product.
+Adding a product is a defs.yaml (components/data_product.py) with its Spark SQL and columns, or
+with a Python transform and pandera contract: nothing here names a product.
 """
 
 from dagster import (
@@ -29,10 +29,12 @@ from dataops_platform.orchestration.retries import transient_retries
 from dataops_platform.steps import gold as gold_step
 from dataops_platform.steps.gold_checks import GOLD_CHECKS
 from dataops_platform.storage.layout import table_uri
+from dataops_platform.transforms import gold_sql
 
 
 def column_lineage(product: ProductDeclaration) -> TableColumnLineage:
-    """`dagster/column_lineage`: each output column's silver source columns."""
+    """`dagster/column_lineage`: each output column's silver source columns (derived from the SQL
+    of a SQL product)."""
     return TableColumnLineage(
         deps_by_column={
             column: [
@@ -41,6 +43,14 @@ def column_lineage(product: ProductDeclaration) -> TableColumnLineage:
             for column, sources in product.column_lineage.items()
         }
     )
+
+
+def code_version(product: ProductDeclaration) -> str:
+    """The product's code: its declaration (with a SQL product's query), the gold step, and the
+    Python transform, reconciliation and contract of a Python product."""
+    if product.is_sql:
+        return meta.code_version(gold_sql, gold_step, product.source_text)
+    return meta.code_version(product.build, product.reconciler, gold_step, product.schema_source, product.source_text)
 
 
 def gold_asset(product: ProductDeclaration, partitions: PartitionsDefinition, lake_root: str) -> AssetsDefinition:
@@ -60,9 +70,7 @@ def gold_asset(product: ProductDeclaration, partitions: PartitionsDefinition, la
         owners=product.owners,
         kinds={"spark", "delta"},
         tags=meta.layer_tags("gold", product.domain, bool(product.pii_columns)),
-        code_version=meta.code_version(
-            product.build, product.reconciler, gold_step, product.schema_source, product.source_text
-        ),
+        code_version=code_version(product),
         # gold checks are blocking too, so nothing downstream reads a gold table that failed them
         pool=f"delta_gold_{name}",
         retry_policy=transient_retries(),  # transient store/network errors only (orchestration/retries.py)

@@ -22,7 +22,7 @@ from dataops_platform_tests.defs.project import new_project
 VALID = (DEFS_DIR / "transactions" / "defs.yaml").read_text()
 
 
-def test_the_package_declares_four_datasets_and_two_products():
+def test_the_package_declares_four_datasets_and_three_products():
     declarations = load_declarations()
     assert [d.name for d in declarations] == ["customers", "support_tickets", "transactions", "web_events"]
     tx = next(d for d in declarations if d.name == "transactions")
@@ -30,7 +30,11 @@ def test_the_package_declares_four_datasets_and_two_products():
     assert tx.columns == ["transaction_id", "customer_id", "transaction_ts", "amount", "channel", "status"]
     assert tx.contract.column("amount").type_name == "decimal(18,2)"
     products = {p.name: p for p in load_products()}
-    assert sorted(products) == ["customer_360", "daily_revenue"]
+    assert {name: (p.domain, p.is_sql) for name, p in products.items()} == {
+        "customer_360": ("customer360", False),
+        "customer_region_monthly": ("customer360", True),
+        "daily_revenue": ("customer360", False),
+    }
     assert products["customer_360"].inputs == ["customers", "transactions", "web_events", "support_tickets"]
 
 

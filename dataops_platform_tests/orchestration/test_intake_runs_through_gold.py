@@ -19,7 +19,7 @@ from dataops_platform_tests.support.intake_helpers import launch, tick
 pytestmark = pytest.mark.slow
 
 TODAY = dt.datetime.now(dt.timezone.utc).date()
-GOLD = {"gold/customer_360", "gold/daily_revenue"}
+GOLD = {"gold/customer_360", "gold/daily_revenue", "gold/customer_region_monthly"}
 
 
 def selected(request) -> set[str]:
@@ -127,7 +127,7 @@ def test_a_product_whose_other_input_fails_a_blocking_check_is_left_to_automatio
     )
     sensor = defs.resolve_sensor_def("intake_transactions")
     request = tick(sensor, instance, defs, None).run_requests[0]
-    assert GOLD & selected(request) == set()  # both read customers
+    assert GOLD & selected(request) == set()  # all three read customers
     assert {"silver/transactions", "quarantine/transactions"} <= selected(request)
 
 

@@ -320,8 +320,8 @@ def test_version_bump_rules(changes, old, new, severity):
 
 def test_contract_version_is_declared_and_validated():
     tables = [*load_declarations(), *load_products()]
-    assert len(tables) == 6 and all(t.contract_version == "1.0" for t in tables)
-    for path in DEFS_DIR.glob("*/defs.yaml"):
+    assert len(tables) == 7 and all(t.contract_version == "1.0" for t in tables)
+    for path in DEFS_DIR.rglob("defs.yaml"):
         assert 'contract_version: "1.0"' in path.read_text(encoding="utf-8"), path
     attributes = next(d for d in load_declarations() if d.name == "transactions").model_dump(by_alias=True)
     assert DatasetDeclaration.model_validate({**attributes, "contract_version": "2.13"}).contract_version == "2.13"
@@ -576,4 +576,4 @@ def test_the_catalog_and_the_ui_metadata_show_the_contract_version(tmp_path):
         value = graph.get(dg.AssetKey(key.split("/"))).metadata["contract_version"]
         assert getattr(value, "value", value) == version == "1.0"
     markdown = catalog_markdown(catalog)
-    assert markdown.count("| Contract version | 1.0 |") == 6 and "| contract_version |" not in markdown
+    assert markdown.count("| Contract version | 1.0 |") == 7 and "| contract_version |" not in markdown

@@ -95,10 +95,11 @@ def _first_gold_notes(first_gold: dict) -> str:
 class Platform:
     """`scripts/run.sh` in a work folder, and what its instance and webserver say."""
 
-    def __init__(self, root: Path, demo_rows: int):
+    def __init__(self, root: Path, demo_rows: int, domains: str | None = None):
         self.root, self.home, self.intake, self.lake = root, root / "home", root / "intake", root / "lake"
         self.port = _free_port()
         self.demo_rows = demo_rows
+        self.domains = domains  # DATAOPS_DOMAINS for the run command (None: its default)
         self.process: subprocess.Popen | None = None
         self.instance = None
         self.started = 0.0
@@ -114,6 +115,9 @@ class Platform:
             "DAGSTER_PORT": str(self.port),
         }
         env.pop("DAGSTER_HOME", None)
+        env.pop("DATAOPS_DOMAINS", None)
+        if self.domains:
+            env["DATAOPS_DOMAINS"] = self.domains
         env.pop("PYTHONDONTWRITEBYTECODE", None)  # a default Python install: run workers load cached bytecode
         self.started = time.time()
         output = (self.root / "run.log").open("wb")

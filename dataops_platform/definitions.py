@@ -16,7 +16,7 @@ import dagster as dg
 from dagster.components.core.component_tree import ComponentTree
 from dagster_shared.record import copy
 
-from dataops_platform.components import Dataset
+from dataops_platform.components import DataProduct, Dataset
 from dataops_platform.declarations import DeclarationError, check_references
 from dataops_platform.orchestration.maintenance import maintenance_schedule
 from dataops_platform.orchestration.replay import replay_job
@@ -38,17 +38,20 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         warnings.filterwarnings("ignore", category=dg.BetaWarning)
         warnings.filterwarnings("ignore", category=dg.PreviewWarning)  # as dg.load_from_defs_folder does
         projects = [load_project(root) for root in (PROJECT_ROOT, *settings.extra_projects)]
-        datasets = {path: dataset for _, found in projects for path, dataset in found.items()}
+        found = {path: dataset for _, datasets, _ in projects for path, dataset in datasets.items()}
+        check_domains(found, {path: product for _, _, products in projects for path, product in products.items()})
+        # the datasets of the domains DATAOPS_DOMAINS builds; the others build nothing
+        datasets = {path: dataset for path, dataset in found.items() if dataset.enabled()}
         check_references(datasets)
         # the report reads the tables of these very definitions (no second build)
         platform = platform_definitions(settings, list(datasets.values()), lambda: definitions.resolve_asset_graph())
-        definitions = dg.Definitions.merge(*(defs for defs, _ in projects), platform)
+        definitions = dg.Definitions.merge(*(defs for defs, _, _ in projects), platform)
         return definitions
 
 
-def load_project(root: Path) -> tuple[dg.Definitions, dict[Path, Dataset]]:
+def load_project(root: Path) -> tuple[dg.Definitions, dict[Path, Dataset], dict[Path, DataProduct]]:
     """A dg project's defs folder (this package's, or another project of DATAOPS_EXTRA_PROJECTS),
-    with each of its datasets by the defs.yaml it came from."""
+    with each of its datasets and products (enabled or not) by the defs.yaml it came from."""
     try:
         tree, defs = _defs_folder(root)
     except ModuleNotFoundError as exc:
@@ -56,18 +59,41 @@ def load_project(root: Path) -> tuple[dg.Definitions, dict[Path, Dataset]]:
             f"{root}: cannot import its defs module ({exc}); install that project (pip install -e) or add it "
             "to PYTHONPATH"
         ) from None
-    datasets = {_defs_file(tree, dataset): dataset for dataset in tree.get_all_components(of_type=Dataset)}
+    datasets = {dataset.defs_file: dataset for dataset in tree.get_all_components(of_type=Dataset)}
+    products = {product.defs_file: product for product in tree.get_all_components(of_type=DataProduct)}
     if root != PROJECT_ROOT:  # Definitions.merge keeps one component tree: the platform's
         defs = copy(defs, component_tree=None)
-    return defs, datasets
+    return defs, datasets, products
+
+
+def check_domains(datasets: dict[Path, Dataset], products: dict[Path, DataProduct]) -> None:
+    """What a built table reads is built too: a reference to, or an input from, a dataset of a
+    domain DATAOPS_DOMAINS leaves out fails loading, naming the file and the field."""
+    left_out = {d.name: d.domain for d in datasets.values() if not d.enabled()}
+
+    def require(path: Path, field: str, names) -> None:
+        missing = {name: left_out[name] for name in names if name in left_out}
+        if missing:
+            raise DeclarationError(
+                f"{path}: field '{field}': it reads {sorted(missing)} of domain(s) {sorted(set(missing.values()))}, "
+                "which DATAOPS_DOMAINS does not enable"
+            )
+
+    for path, dataset in datasets.items():
+        for column, reference in dataset.references.items():
+            if dataset.enabled():
+                require(path, f"references.{column}", [reference.dataset])
+    for path, product in products.items():
+        if product.enabled():
+            require(path, "inputs", product.inputs)
 
 
 def _defs_folder(root: Path) -> tuple[ComponentTree, dg.Definitions]:
     """A project's component tree and its definitions. The platform's own project is built as
     `dg.load_from_defs_folder` builds it, with the catalog of component types dg adds for the UI;
-    another project's defs folder alone, since one catalog per code location is enough and it
-    costs about 0.6 s per project. Installed from a wheel, the package has no pyproject.toml
-    beside it, so its own defs module is loaded without one."""
+    another project's defs folder alone, since one catalog per code location is enough and
+    building it is a noticeable share of each project's load time. Installed from a wheel, the
+    package has no pyproject.toml beside it, so its own defs module is loaded without one."""
     if root != PROJECT_ROOT:
         tree = ComponentTree.for_project(root)
         return tree, tree.build_defs(tree.defs_module_path)
@@ -79,16 +105,12 @@ def _defs_folder(root: Path) -> tuple[ComponentTree, dg.Definitions]:
     return tree, tree.build_defs()
 
 
-def _defs_file(tree, dataset: Dataset) -> Path:
-    return Path(tree.defs_module_path) / dataset.name / "defs.yaml"
-
-
 def platform_definitions(settings: Settings, datasets: list[Dataset], asset_graph: Callable) -> dg.Definitions:
     """What no single component owns: resources (same keys everywhere), the ingest job, the
     SQS, automation and alert sensors, and the quality report."""
     sensors = [automation_sensor(), *alert_sensors(settings.alerts)]
     if settings.intake_queue_url:
-        targets = [IngestTarget(d, through_gold=settings.intake_runs == "through_gold") for d in datasets]
+        targets = [IngestTarget(d, through_gold=settings.intake_through_gold) for d in datasets]
         sensors.append(sqs_sensor(targets, settings.intake_queue_url))
     return dg.Definitions(
         assets=[quality_report_asset(settings, asset_graph)],

@@ -39,6 +39,15 @@ def _optional(*names: str) -> str | None:
     return next((value for value in map(_env, names) if value), None)
 
 
+ALL_DOMAINS = "*"
+DOMAIN_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")  # as a declaration's `domain`
+
+
+def _domains(text: str) -> tuple[str, ...] | None:
+    """A comma list of domains, or None when unset."""
+    return tuple(d.strip() for d in text.split(",") if d.strip()) if text else None
+
+
 def _default_data_dir() -> Path:
     # The repository's git-ignored data/ folder when run from a checkout, else the working dir.
     return Path.cwd() / "data"
@@ -219,6 +228,9 @@ class Settings:
     intake_root: str
     lake_root: str
     extra_projects: tuple[Path, ...] = ()  # DATAOPS_EXTRA_PROJECTS: other dg projects whose defs/ join these
+    # DATAOPS_DOMAINS: the domains to build (comma list, "*" = all). None (unset): every domain but the
+    # optional ones, whose datasets and products sit in a domain folder defs/<domain>/ (personal_analytics)
+    domains: tuple[str, ...] | None = None
     partitions_start: str = "2026-01-01"
     spark_master: str = "local[2]"
     spark_driver_memory: str = "4g"
@@ -242,6 +254,7 @@ class Settings:
             intake_root=_root("DATAOPS_INTAKE_ROOT", str(data_dir / "intake")),
             lake_root=_root("DATAOPS_LAKE_ROOT", str(data_dir / "lake")),
             extra_projects=extra_projects,
+            domains=_domains(_env("DATAOPS_DOMAINS")),
             partitions_start=_env("DATAOPS_PARTITIONS_START", cls.partitions_start),
             spark_master=_env("DATAOPS_SPARK_MASTER", cls.spark_master),
             spark_driver_memory=_env("DATAOPS_SPARK_DRIVER_MEMORY", cls.spark_driver_memory),
@@ -285,6 +298,14 @@ class Settings:
             raise ValueError(f"DATAOPS_INTAKE_RUNS must be one of {INTAKE_RUNS}, got {self.intake_runs!r}")
         if self.intake_listing_seconds < 1:
             raise ValueError("DATAOPS_INTAKE_LISTING_SECONDS must be a positive integer")
+        bad = [d for d in self.domains or () if d != ALL_DOMAINS and not DOMAIN_NAME.match(d)]
+        if bad or self.domains == ():
+            raise ValueError(f"DATAOPS_DOMAINS must list domain names (or *), comma separated, got {bad or ''!r}")
+
+    @property
+    def intake_through_gold(self) -> bool:
+        """Whether an intake run goes on to silver and the gold products that read it."""
+        return self.intake_runs == "through_gold"
 
     @property
     def output_dir(self) -> Path:

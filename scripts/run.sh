@@ -13,10 +13,12 @@
 #   DATAOPS_INTAKE_ROOT  [<repo>/data/intake]   where the intake sensors look for files
 #   DATAOPS_LAKE_ROOT    [<repo>/data/lake]     where the Delta tables are written
 #   DATAOPS_DEMO_ROWS    [the CLI's default]    rows per demo file, on the first start only
+#   DATAOPS_DOMAINS      [customer360]          domains to build and to write demo data for, e.g.
+#                                              customer360,personal_analytics (README, "A second domain")
 #   DATAOPS_PARTITIONS_START [the day the demo data was written]  first daily partition
 #   DATAOPS_DAGSTER_HOME [<repo>/.dagster_home]  the Dagster instance (config copied from deploy/dagster.yaml)
-# Demo data is generated once, when $DATAOPS_INTAKE_ROOT/_demo_manifest.json is absent;
-# delete that file (or data/) to get it again.
+# Demo data is generated once, when $DATAOPS_INTAKE_ROOT/_demo_manifest.json is absent (a domain
+# of DATAOPS_DOMAINS it lacks is added later); delete that file (or data/) to get it again.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -53,10 +55,10 @@ if ! cmp -s deploy/dagster.yaml "$DAGSTER_HOME/dagster.yaml"; then
     cp deploy/dagster.yaml "$DAGSTER_HOME/dagster.yaml"
 fi
 
-if [ -f "$DATAOPS_INTAKE_ROOT/_demo_manifest.json" ]; then
+if [ -f "$DATAOPS_INTAKE_ROOT/_demo_manifest.json" ] && [ -z "${DATAOPS_DOMAINS:-}" ]; then
     log "demo data already in $DATAOPS_INTAKE_ROOT"
 else
-    log "generating demo data into $DATAOPS_INTAKE_ROOT"
+    log "demo data for ${DATAOPS_DOMAINS:-customer360} in $DATAOPS_INTAKE_ROOT"
     demo_args=()
     if [ -n "${DATAOPS_DEMO_ROWS:-}" ]; then demo_args+=(--rows "$DATAOPS_DEMO_ROWS"); fi
     .venv/bin/dataops demo-data ${demo_args[@]+"${demo_args[@]}"}

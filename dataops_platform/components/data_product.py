@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from dataops_platform.components.declared import DeclaredComponent, defs_yaml
+from dataops_platform.components.declared import DeclaredComponent
 from dataops_platform.declarations import ProductDeclaration, read_sql
 from dataops_platform.orchestration.gold import gold_asset
 from dataops_platform.orchestration.maintenance import product_maintenance
@@ -25,9 +25,11 @@ class DataProduct(DeclaredComponent, ProductDeclaration):
         """A SQL product's query is read against the silver datasets of the same defs folder:
         its inputs and column lineage come from it, and an unknown table or column fails here."""
         component = super().load(attributes, context)
-        return read_sql(component, defs_yaml(context), Path(context.defs_module_path))
+        return read_sql(component, component.defs_file, Path(context.defs_module_path))
 
     def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
+        if not self.enabled():
+            return dg.Definitions()
         settings = current_settings()
         return dg.Definitions(
             assets=[

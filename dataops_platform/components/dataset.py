@@ -1,4 +1,4 @@
-"""The `Dataset` component: one source dataset, declared in `defs/<dataset>/defs.yaml`."""
+"""The `Dataset` component: one source dataset, declared in `defs/[<domain>/]<dataset>/defs.yaml`."""
 
 from __future__ import annotations
 
@@ -27,10 +27,12 @@ class Dataset(DeclaredComponent, DatasetDeclaration):
     """
 
     def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
+        if not self.enabled():
+            return dg.Definitions()
         settings = current_settings()
         partitions = daily_partitions(settings.partitions_start)
         bronze = bronze_asset(self, partitions, settings.lake_root)
-        target = IngestTarget(self, through_gold=settings.intake_runs == "through_gold")
+        target = IngestTarget(self, through_gold=settings.intake_through_gold)
         return dg.Definitions(
             assets=[
                 intake_spec(self, settings.intake_root),

@@ -10,8 +10,23 @@ MAX_RATE = 0.5  # cap of a single scaled defect rate
 MAX_DEFECT_SHARE = 0.95  # cap of the share of rows with a row-level defect
 
 
+class Rates:
+    """A frozen dataclass of defect rates: each a fraction of a dataset's source rows."""
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            if not 0.0 <= getattr(self, f.name) <= 1.0:
+                raise ValueError(f"defect rate {f.name} must be within [0, 1]")
+
+    def scaled(self, factor: float):
+        """All rates multiplied by `factor`, each capped at `MAX_RATE`."""
+        if factor < 0:
+            raise ValueError("defect scale must be >= 0")
+        return type(self)(**{f.name: min(MAX_RATE, round(getattr(self, f.name) * factor, 10)) for f in fields(self)})
+
+
 @dataclass(frozen=True)
-class DefectRates:
+class DefectRates(Rates):
     """Fraction of a dataset's source rows that get each defect (see the package docstring)."""
 
     null_critical: float = 0.02
@@ -27,17 +42,6 @@ class DefectRates:
     alias_category: float = 0.02
     corrupt_line: float = 0.001
 
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            if not 0.0 <= getattr(self, f.name) <= 1.0:
-                raise ValueError(f"defect rate {f.name} must be within [0, 1]")
-
-    def scaled(self, factor: float) -> DefectRates:
-        """All rates multiplied by `factor`, each capped at `MAX_RATE`."""
-        if factor < 0:
-            raise ValueError("defect scale must be >= 0")
-        return DefectRates(**{f.name: min(MAX_RATE, round(getattr(self, f.name) * factor, 10)) for f in fields(self)})
-
 
 DEFECT_KINDS = tuple(f.name for f in fields(DefectRates))
 ROW_DEFECTS = tuple(kind for kind in DEFECT_KINDS if kind != "duplicate")  # at most one per source row
@@ -52,7 +56,7 @@ QUARANTINED = (
 )
 
 
-def assign_defects(rng: np.random.Generator, n: int, kinds: tuple[str, ...], rates: DefectRates) -> np.ndarray:
+def assign_defects(rng: np.random.Generator, n: int, kinds: tuple[str, ...], rates: Rates) -> np.ndarray:
     """One code per row: index into `kinds`, or len(kinds) for a clean row."""
     p = np.array([getattr(rates, kind) for kind in kinds], np.float64)
     if p.sum() > MAX_DEFECT_SHARE:

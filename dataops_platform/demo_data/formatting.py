@@ -58,3 +58,12 @@ def fmt_ts(secs: np.ndarray) -> pa.Array:
 def fmt_cents(cents: np.ndarray) -> pa.Array:
     """Decimal text with two places of an amount in cents."""
     return join(pa.array(cents // 100).cast(pa.string()), ".", digits(cents % 100, 2))
+
+
+def fmt_fixed(units: np.ndarray, places: int) -> pa.Array:
+    """Signed decimal text with `places` places of integers in units of 10**-places (-1250, 2 -> -12.50)."""
+    units = np.asarray(units, np.int64)
+    scale = 10**places
+    sign = pc.if_else(pa.array(units < 0), "-", "")
+    whole = pa.array(np.abs(units) // scale).cast(pa.string())
+    return join(sign, whole, ".", digits(np.abs(units) % scale, places)) if places else join(sign, whole)

@@ -10,11 +10,12 @@ from .formatting import Columns, join
 from .spec import Spec
 
 
-def _csv_field(values: pa.Array) -> pa.Array:
+def _csv_field(values: pa.Array, delimiter: str = ",") -> pa.Array:
     """CSV text of a column: empty for null, quoted where needed."""
     values = pc.fill_null(values, "")
     needs = pc.or_(
-        pc.or_(pc.match_substring(values, ","), pc.match_substring(values, '"')), pc.match_substring(values, "\n")
+        pc.or_(pc.match_substring(values, delimiter), pc.match_substring(values, '"')),
+        pc.match_substring(values, "\n"),
     )
     if pc.any(needs).as_py():
         values = pc.if_else(needs, join('"', pc.replace_substring(values, '"', '""'), '"'), values)
@@ -33,12 +34,23 @@ def header(spec: Spec) -> str:
     return ",".join(spec.columns) + "\n" if spec.fmt == "csv" else ""
 
 
+def csv_lines(cols: Columns, columns, delimiter: str = ",") -> pa.Array:
+    """One CSV line (without newline) per row, fields in the order of `columns`."""
+    return pc.binary_join_element_wise(*(_csv_field(cols[c], delimiter) for c in columns), delimiter)
+
+
+def json_lines(cols: Columns, columns, literal: tuple[str, ...] = ()) -> pa.Array:
+    """One JSON object (without newline) per row; the `literal` columns already hold JSON text
+    (numbers), the others are strings."""
+    members = [
+        join(f'"{c}": ', pc.fill_null(cols[c], "null")) if c in literal else _json_member(c, cols[c]) for c in columns
+    ]
+    return join("{", pc.binary_join_element_wise(*members, ", "), "}")
+
+
 def format_lines(spec: Spec, cols: Columns) -> pa.Array:
     """One text line (without newline) per row."""
-    if spec.fmt == "csv":
-        return pc.binary_join_element_wise(*(_csv_field(cols[c]) for c in spec.columns), ",")
-    members = pc.binary_join_element_wise(*(_json_member(c, cols[c]) for c in spec.columns), ", ")
-    return join("{", members, "}")
+    return csv_lines(cols, spec.columns) if spec.fmt == "csv" else json_lines(cols, spec.columns)
 
 
 def interleave(rng: np.random.Generator, lines: pa.Array, duplicates: np.ndarray, inserts: pa.Array) -> pa.Array:

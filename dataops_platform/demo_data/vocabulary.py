@@ -150,8 +150,8 @@ def vocabulary() -> Mapping[str, Declared]:
     if missing:
         raise VocabularyError(f"demo data generates undeclared datasets {missing} (declared: {sorted(declared)})")
     found = {name: _declared(declared[name], declared) for name in WEIGHTS}
-    _check_keys("web_events pages", PAGES, found["web_events"].categories["event_type"].values)
-    _check_keys(
+    check_keys("web_events pages", PAGES, found["web_events"].categories["event_type"].values)
+    check_keys(
         "troubled ticket statuses", TROUBLED_STATUS_P, found["support_tickets"].categories["status"].values, subset=True
     )
     return found
@@ -179,25 +179,20 @@ def _declared(decl, declared: Mapping) -> Declared:
         fk_ids = _id_format(declared[ref.dataset], ref.column)
         if ORPHAN_MIN >= 10**fk_ids.width:
             raise VocabularyError(f"{name}: orphan ids from {ORPHAN_MIN} exceed {ref.dataset}.{ref.column}")
-    allowed = {
-        c.name: check.statistics["allowed_values"]
-        for c in contract.columns
-        for check in c.checks
-        if check.name == "isin"
-    }
-    _check_keys(f"{name}: weighted columns", WEIGHTS[name], allowed)
+    allowed = allowed_values(contract)
+    check_keys(f"{name}: weighted columns", WEIGHTS[name], allowed)
     categories = {
-        column: _category(f"{name}.{column}", weights, allowed[column]) for column, weights in WEIGHTS[name].items()
+        column: category(f"{name}.{column}", weights, allowed[column]) for column, weights in WEIGHTS[name].items()
     }
     unknown_col, unknown_values = UNKNOWN[name]
     if unknown_col not in categories:
         raise VocabularyError(f"{name}: unknown_category needs a column with allowed values: {unknown_col!r}")
     aliases = {
-        column: _aliases(decl, column, spellings, categories[column].values)
+        column: spelled_aliases(decl, column, spellings, categories[column].values)
         for column, spellings in ALIASES[name].items()
     }
     for value in unknown_values:
-        cleansed = _cleanse(decl, unknown_col, value)
+        cleansed = cleanse(decl, unknown_col, value)
         if cleansed in categories[unknown_col].values:
             raise VocabularyError(
                 f"{name}.{unknown_col}: the 'unknown' value {value!r} cleanses to "
@@ -219,14 +214,24 @@ def _declared(decl, declared: Mapping) -> Declared:
     )
 
 
-def _check_keys(what: str, keys, allowed, subset: bool = False) -> None:
+def allowed_values(contract) -> dict[str, list[str]]:
+    """The allowed values (`isin`) of each column of a contract that has them."""
+    return {
+        c.name: check.statistics["allowed_values"]
+        for c in contract.columns
+        for check in c.checks
+        if check.name == "isin"
+    }
+
+
+def check_keys(what: str, keys, allowed, subset: bool = False) -> None:
     keys, allowed = set(keys), set(allowed)
     if not (keys <= allowed if subset else keys == allowed):
         raise VocabularyError(f"{what}: the generator has {sorted(keys)}, the contract allows {sorted(allowed)}")
 
 
-def _category(what: str, weights: Mapping[str, float], allowed) -> Category:
-    _check_keys(f"{what} weights", weights, allowed)
+def category(what: str, weights: Mapping[str, float], allowed) -> Category:
+    check_keys(f"{what} weights", weights, allowed)
     return Category(tuple(weights), tuple(weights.values()))  # the generator's order, see WEIGHTS
 
 
@@ -240,7 +245,7 @@ def _id_format(decl, column: str) -> IdFormat:
     return IdFormat(match.group(1), int(match.group(2)))
 
 
-def _cleanse(decl, column: str, raw: str) -> str:
+def cleanse(decl, column: str, raw: str) -> str:
     """What silver makes of a raw value: trim, lowercase (if declared), then the declared value map."""
     text = raw.strip()
     if column in decl.cleansing.lowercase:
@@ -248,11 +253,11 @@ def _cleanse(decl, column: str, raw: str) -> str:
     return decl.cleansing.values.get(column, {}).get(text, text)
 
 
-def _aliases(decl, column: str, spellings, values: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+def spelled_aliases(decl, column: str, spellings, values: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
     what = f"{decl.name}.{column}"
     if not isinstance(spellings, Mapping):
         spellings = dict.fromkeys(values, spellings)
-    _check_keys(f"{what} alias spellings", spellings, values)
+    check_keys(f"{what} alias spellings", spellings, values)
     synonyms = decl.cleansing.values.get(column, {})
     result = {}
     for value, templates in spellings.items():
@@ -263,7 +268,7 @@ def _aliases(decl, column: str, spellings, values: tuple[str, ...]) -> dict[str,
         if unused:
             raise VocabularyError(f"{what}: declared synonyms {unused} of {value!r} are not spelled by the generator")
         for alias in result[value]:
-            if alias == value or _cleanse(decl, column, alias) != value:
+            if alias == value or cleanse(decl, column, alias) != value:
                 raise VocabularyError(f"{what}: {alias!r} is not an alias that cleanses to {value!r}")
     return result
 

@@ -19,22 +19,24 @@ from .spec import Spec
 from .world import Chunk, World, even_split
 
 
-class _Sink:
-    """One output file: header, chunks of lines, then mtime set to 12:00 UTC of its day."""
+class FileSink:
+    """One output file: header, chunks of lines, then its mtime set (12:00 UTC of its day for
+    customer 360); text is UTF-8 unless another `encoding` is given."""
 
-    def __init__(self, root: Path, relpath: str, header: str, noon: int) -> None:
-        self.root, self.relpath, self.noon, self.rows = root, relpath, noon, 0
+    def __init__(self, root: Path, relpath: str, header: str, noon: int, encoding: str = "utf-8") -> None:
+        self.root, self.relpath, self.noon, self.rows, self.encoding = root, relpath, noon, 0, encoding
         path = root / relpath
         path.parent.mkdir(parents=True, exist_ok=True)
         self.file = open(path, "wb")
-        self.file.write(header.encode())
+        self.file.write(header.encode(encoding))
 
     def write(self, lines: pa.Array) -> None:
         text = pc.binary_join_element_wise(lines, "\n", "") if len(lines) else pa.array([], pa.string())
         offsets, data = np.frombuffer(text.buffers()[1], np.int32), text.buffers()[2]
         if len(text):
             start, end = int(offsets[text.offset]), int(offsets[text.offset + len(text)])
-            self.file.write(memoryview(data)[start:end])
+            chunk = memoryview(data)[start:end]
+            self.file.write(chunk if self.encoding == "utf-8" else str(chunk, "utf-8").encode(self.encoding))
         self.rows += len(lines)
 
     def close(self) -> dict:
@@ -76,7 +78,7 @@ def write_dataset(
             path = relpath(spec, world, chunk)
             if sink is None or sink.relpath != path:
                 _close(sink, tally)
-                sink = _Sink(root, path, first_line, world.day_secs(chunk.day) + DAY // 2)
+                sink = FileSink(root, path, first_line, world.day_secs(chunk.day) + DAY // 2)
             sink.write(lines)
             if progress:
                 progress(f"{spec.name}: {path} chunk {chunk.index + 1}/{chunk.count}, {len(lines):,} rows")
@@ -84,7 +86,7 @@ def write_dataset(
     return tally.summary()
 
 
-def _close(sink: _Sink | None, tally: Tally) -> None:
+def _close(sink: FileSink | None, tally: Tally) -> None:
     """Closes the current file (if any) and records it."""
     if sink is not None:
         tally.files.append(sink.close())

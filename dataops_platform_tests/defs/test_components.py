@@ -22,9 +22,17 @@ from dataops_platform_tests.defs.project import new_project
 VALID = (DEFS_DIR / "transactions" / "defs.yaml").read_text()
 
 
-def test_the_package_declares_four_datasets_and_three_products():
+def test_the_package_declares_the_datasets_and_products_of_its_two_domains():
     declarations = load_declarations()
-    assert [d.name for d in declarations] == ["customers", "support_tickets", "transactions", "web_events"]
+    assert sorted((d.domain, d.name) for d in declarations) == [
+        ("customer360", "customers"),
+        ("customer360", "support_tickets"),
+        ("customer360", "transactions"),
+        ("customer360", "web_events"),
+        ("personal_analytics", "bank_transactions"),
+        ("personal_analytics", "fitness_activities"),
+        ("personal_analytics", "sensor_readings"),
+    ]
     tx = next(d for d in declarations if d.name == "transactions")
     assert tx.primary_key == ["transaction_id"] and tx.format == "csv"
     assert tx.columns == ["transaction_id", "customer_id", "transaction_ts", "amount", "channel", "status"]
@@ -34,6 +42,8 @@ def test_the_package_declares_four_datasets_and_three_products():
         "customer_360": ("customer360", False),
         "customer_region_monthly": ("customer360", True),
         "daily_revenue": ("customer360", False),
+        "monthly_spending": ("personal_analytics", True),
+        "room_energy_daily": ("personal_analytics", True),
     }
     assert products["customer_360"].inputs == ["customers", "transactions", "web_events", "support_tickets"]
 

@@ -19,8 +19,8 @@ from dataops_platform_tests.support.report_support import observed, point_env_at
 
 @pytest.fixture(scope="module")
 def defs(tmp_path_factory):
-    root = tmp_path_factory.mktemp("catalog")
-    return build_definitions(Settings(intake_root=str(root / "intake"), lake_root=str(root / "lake")))
+    root = tmp_path_factory.mktemp("catalog")  # every domain: the catalog of each declared table
+    return build_definitions(Settings(intake_root=str(root / "intake"), lake_root=str(root / "lake"), domains=("*",)))
 
 
 def test_export_holds_every_asset_and_column_with_lineage(defs, tmp_path):

@@ -320,7 +320,8 @@ def test_version_bump_rules(changes, old, new, severity):
 
 def test_contract_version_is_declared_and_validated():
     tables = [*load_declarations(), *load_products()]
-    assert len(tables) == 7 and all(t.contract_version == "1.0" for t in tables)
+    # customer 360's four datasets and three products, personal analytics' three and two
+    assert len(tables) == 12 and all(t.contract_version == "1.0" for t in tables)
     for path in DEFS_DIR.rglob("defs.yaml"):
         assert 'contract_version: "1.0"' in path.read_text(encoding="utf-8"), path
     attributes = next(d for d in load_declarations() if d.name == "transactions").model_dump(by_alias=True)
@@ -564,7 +565,8 @@ def test_the_catalog_and_the_ui_metadata_show_the_contract_version(tmp_path):
     from dataops_platform.observability.catalog.markdown import catalog_markdown
     from dataops_platform.settings import Settings
 
-    defs = build_definitions(Settings(intake_root=str(tmp_path / "intake"), lake_root=str(tmp_path / "lake")))
+    every_domain = Settings(intake_root=str(tmp_path / "intake"), lake_root=str(tmp_path / "lake"), domains=("*",))
+    defs = build_definitions(every_domain)
     graph = defs.resolve_asset_graph()
     with dg.instance_for_test() as instance:
         catalog = build_catalog(defs, instance)
@@ -576,4 +578,4 @@ def test_the_catalog_and_the_ui_metadata_show_the_contract_version(tmp_path):
         value = graph.get(dg.AssetKey(key.split("/"))).metadata["contract_version"]
         assert getattr(value, "value", value) == version == "1.0"
     markdown = catalog_markdown(catalog)
-    assert markdown.count("| Contract version | 1.0 |") == 7 and "| contract_version |" not in markdown
+    assert markdown.count("| Contract version | 1.0 |") == 12 and "| contract_version |" not in markdown

@@ -7,9 +7,12 @@ or read a secret.
 
 from __future__ import annotations
 
+import functools
+import gc
 import importlib
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -33,7 +36,7 @@ from dataops_platform.settings import PROJECT_ROOT, Settings, building_with
 
 def build_definitions(settings: Settings) -> dg.Definitions:
     """Every asset, check, sensor and resource of the platform for the given settings."""
-    with warnings.catch_warnings(), building_with(settings):
+    with _long_lived_build(), warnings.catch_warnings(), building_with(settings):
         # BackfillPolicy.single_run is beta in Dagster 1.13; without this, one warning per asset
         warnings.filterwarnings("ignore", category=dg.BetaWarning)
         warnings.filterwarnings("ignore", category=dg.PreviewWarning)  # as dg.load_from_defs_folder does
@@ -47,6 +50,33 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         platform = platform_definitions(settings, list(datasets.values()), lambda: definitions.resolve_asset_graph())
         definitions = dg.Definitions.merge(*(defs for defs, _, _ in projects), platform)
         return definitions
+
+
+@contextmanager
+def _long_lived_build() -> Iterator[None]:
+    """Builds with the cyclic garbage collector paused, and, after the first build in a process,
+    freezes what is alive (the imported modules and the definitions, which a code server keeps
+    until it exits).
+
+    A build allocates a few hundred thousand long-lived objects and almost no garbage cycles, so
+    the collector's full passes during the build, and the ones at interpreter exit, only rescan
+    live objects: about 1 s of the build and 1 s of the exit at 100 datasets. A frozen object is
+    never rescanned (`gc.freeze`); it is still freed by reference counting. Freezing once bounds
+    what a process that builds many times (the tests) keeps out of the collector's reach."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+        _freeze_once()
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@functools.cache
+def _freeze_once() -> None:
+    """`gc.freeze()`, the first time only."""
+    gc.freeze()
 
 
 def load_project(root: Path) -> tuple[dg.Definitions, dict[Path, Dataset], dict[Path, DataProduct]]:

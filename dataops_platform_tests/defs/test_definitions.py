@@ -7,10 +7,12 @@ Regenerate it with: UPDATE_SNAPSHOTS=1 pytest dataops_platform_tests/defs/test_d
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -114,3 +116,21 @@ def test_importing_the_code_location_starts_no_spark():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "ok" in out.stdout
+
+
+def test_building_leaves_the_garbage_collector_as_it_was(tmp_path):
+    """The collector is paused during a build only: enabled again after it (even a failed one),
+    and still disabled when the caller had disabled it."""
+    settings = Settings(intake_root=str(tmp_path / "intake"), lake_root=str(tmp_path / "lake"))
+    assert gc.isenabled()
+    build_definitions(settings)
+    assert gc.isenabled()
+    with pytest.raises(Exception, match="pyproject.toml"):  # no dg project there
+        build_definitions(replace(settings, extra_projects=(tmp_path,)))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        build_definitions(settings)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

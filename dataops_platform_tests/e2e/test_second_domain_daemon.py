@@ -13,7 +13,9 @@ from deltalake import DeltaTable
 
 from bench.latency import Platform
 
-pytestmark = pytest.mark.slow
+# one worker runs both tests that start scripts/run.sh (a webserver, a daemon, runs with JVMs each):
+# side by side on 2 cores they starve each other and the rest of the suite
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("run_command")]
 
 DOMAIN = "personal_analytics"
 DATASETS = ("sensor_readings", "fitness_activities", "bank_transactions")
@@ -83,3 +85,21 @@ def test_the_sql_products_hold_rows_of_their_silver_table(served):
         assert gold.num_rows > 0 and silver.num_rows > 0, product
     energy = DeltaTable(str(platform.lake / "gold" / "room_energy_daily")).to_pyarrow_table().to_pylist()
     assert {row["room"] for row in energy} == {"kitchen", "living_room", "office", "bedroom"}  # the rooms with plugs
+
+
+LINEAGE_QUERY = """{ assetNodes { assetKey { path } dependencyKeys { path } metadataEntries { label
+  ... on TableColumnLineageMetadataEntry { lineage { columnName columnDeps { assetKey { path } columnName } } } } } }"""
+
+
+def test_the_ui_shows_lineage_and_column_lineage_read_from_the_sql(served):
+    """What the asset page shows, through the webserver's GraphQL API: the product's silver input
+    and, per column, the silver columns the query computes it from."""
+    platform, _ = served
+    nodes = {"/".join(n["assetKey"]["path"]): n for n in platform._graphql(LINEAGE_QUERY)["assetNodes"]}
+    for product, dataset in PRODUCTS.items():
+        node = nodes[f"gold/{product}"]
+        assert [dep["path"] for dep in node["dependencyKeys"]] == [["silver", dataset]]
+    (entry,) = [e for e in nodes["gold/monthly_spending"]["metadataEntries"] if e["label"] == "dagster/column_lineage"]
+    lineage = {c["columnName"]: {d["columnName"] for d in c["columnDeps"]} for c in entry["lineage"]}
+    assert lineage["spent"] == {"amount"} and lineage["month"] == {"booking_date"}
+    assert lineage["share_of_income"] == {"amount"} and "bookings" not in lineage  # COUNT(*) reads no column

@@ -68,8 +68,11 @@ echo "[test] dg check defs"
 # DATAOPS_TEST_WORKERS=0 runs in this process, serially.
 WORKERS="${DATAOPS_TEST_WORKERS:-2}"
 WORKER_ARGS=()
-# --dist loadgroup: a module marked xdist_group runs on one worker (its tests share a module fixture)
-[ "$WORKERS" != "0" ] && WORKER_ARGS=(-n "$WORKERS" --dist loadgroup)
+# --dist loadscope: each module runs on one worker, so a module fixture (a platform built on
+# generated data, a webserver and daemon started by scripts/run.sh) is built once, not once per
+# worker. (With pytest 9 and xdist 3.8, --dist loadgroup still split modules marked xdist_group
+# across workers: the node ids showed no group suffix.)
+[ "$WORKERS" != "0" ] && WORKER_ARGS=(-n "$WORKERS" --dist loadscope)
 
 rc=0
 .venv/bin/python -m pytest "${WORKER_ARGS[@]}" "$@" || rc=$?

@@ -48,7 +48,7 @@ from dataops_platform_tests.databricks.workspace import (
 )
 
 # one worker runs the whole module: its tests share one recorded workspace and read what the others sent
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("databricks_pipes")]
+pytestmark = pytest.mark.slow
 
 DAY = dt.date(2026, 11, 10)
 REFERENCE = ["bronze/customers", "bronze/transactions", "silver/customers", "silver/transactions", "gold/daily_revenue"]

@@ -12,9 +12,7 @@ import pytest
 
 from bench.run import SCENARIOS, main
 
-# one worker runs both tests that start scripts/run.sh (a webserver, a daemon, runs with JVMs each):
-# side by side on 2 cores they starve each other and the rest of the suite
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("run_command")]
+pytestmark = pytest.mark.slow
 
 TINY = [
     "--scales",

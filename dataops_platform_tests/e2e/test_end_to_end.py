@@ -19,8 +19,7 @@ from dataops_platform.definitions import build_definitions
 from dataops_platform.settings import Settings
 from dataops_platform.steps.metadata import STANDARD_KEYS
 
-# one worker: the module fixture builds the platform once (split across workers, it would run twice)
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e_platform")]
+pytestmark = pytest.mark.slow
 
 START = dt.date(2026, 11, 10)
 DAYS = [START + dt.timedelta(days=i) for i in range(3)]

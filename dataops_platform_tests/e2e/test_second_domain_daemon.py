@@ -13,9 +13,7 @@ from deltalake import DeltaTable
 
 from bench.latency import Platform
 
-# one worker runs both tests that start scripts/run.sh (a webserver, a daemon, runs with JVMs each):
-# side by side on 2 cores they starve each other and the rest of the suite
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("run_command")]
+pytestmark = pytest.mark.slow
 
 DOMAIN = "personal_analytics"
 DATASETS = ("sensor_readings", "fitness_activities", "bank_transactions")

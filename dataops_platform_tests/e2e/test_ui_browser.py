@@ -28,8 +28,7 @@ from dataops_platform_tests.support.report_support import (
 )
 from dataops_platform_tests.support.webserver import dagster_webserver
 
-# one worker: the module fixture builds the platform once (split across workers, it would run twice)
-pytestmark = [pytest.mark.slow, needs_chromium, pytest.mark.xdist_group("ui_browser")]
+pytestmark = [pytest.mark.slow, needs_chromium]
 
 START = dt.date(2026, 11, 10)
 DEMO_DAYS = [START, START + dt.timedelta(days=1)]

@@ -33,9 +33,6 @@ from dataops_platform_tests.e2e.test_end_to_end import assert_rows_accounted, ma
 from dataops_platform_tests.support.intake_helpers import launch, tick
 from dataops_platform_tests.support.personal_rows import recount
 
-# one worker: the module fixture builds the platform once (split across workers, it would run twice)
-pytestmark = pytest.mark.xdist_group("personal_platform")
-
 DOMAIN = "personal_analytics"
 DATASETS = ("sensor_readings", "fitness_activities", "bank_transactions")
 LAYERS = ("intake", "bronze", "silver", "quarantine", "maintenance/silver")

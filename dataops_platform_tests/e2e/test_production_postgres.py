@@ -215,7 +215,7 @@ def test_sensor_to_gold_on_postgres_with_an_s3_lake(
             f"SELECT count(*) FROM event_logs WHERE run_id IN ({run_ids}) "
             "AND dagster_event_type = 'ASSET_MATERIALIZATION' AND asset_key LIKE '%gold%'"
         )
-        == 2
+        == 3  # customer_360, daily_revenue, customer_region_monthly
     )
     ticks = query(pg_server, pg_database, "SELECT tick_body FROM job_ticks WHERE status = 'SUCCESS'")
     sensors_with_runs = {deserialize_value(body).instigator_name for (body,) in ticks}

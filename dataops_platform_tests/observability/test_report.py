@@ -129,7 +129,8 @@ def test_report_asset_summarizes_in_the_ui(observed, tmp_path):  # noqa: F811
     [event] = result.get_asset_materialization_events()
     assert event.asset_key == REPORT_KEY
     metadata = {k: v.value for k, v in event.materialization.metadata.items()}
-    assert metadata["failing_checks"] == 2 and metadata["volume_anomalies"] == 1 and metadata["tables"] == 6
+    # 4 silver tables and 3 gold products
+    assert metadata["failing_checks"] == 2 and metadata["volume_anomalies"] == 1 and metadata["tables"] == 7
     assert (
         "| silver/transactions | 760 | OK | validity (FAIL), volume_anomaly (WARN) | anomaly | 90 |"
         in metadata["summary"]

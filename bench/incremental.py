@@ -4,7 +4,7 @@
 partition (every asset and check) on one lake and one ephemeral instance. If the cost of a
 day grew with the history already in the tables, the last partitions would be slower than
 the first: the ratio last/first (and the more robust median of partitions 28-30 over 2-4)
-shows it. Each sequence starts from an empty lake; `--runs` sequences, medians per partition.
+shows it. Each sequence starts from an empty lake; `--incremental-runs` (default `--runs`) sequences, medians per partition.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from bench.context import log
 from bench.report import Row, ScenarioResult, median, median_by_key, ratio, top
 from bench.warmup import warm_up
 
-TARGET = 1.2
+TARGET = 1.1  # issue 13: the 30th partition within 10% of the first
 EDGE = 3  # partitions at each end of the robust variant (2-4 vs the last three)
 
 
@@ -37,10 +37,10 @@ def run(ctx) -> ScenarioResult:
     warm_up(ctx)
     days, per_day = ctx.args.incremental_days, ctx.args.incremental_rows_per_day
     demo = ctx.demo(days * per_day, days)
-    sequences = []
-    for i in range(ctx.args.runs):
+    sequences, runs = [], ctx.args.incremental_runs or ctx.args.runs
+    for i in range(runs):
         sequences.append(sequence(ctx, demo))
-        log(f"  sequence {i + 1}/{ctx.args.runs}: " + " ".join(f"{r.seconds:.1f}" for r in sequences[-1]))
+        log(f"  sequence {i + 1}/{runs}: " + " ".join(f"{r.seconds:.1f}" for r in sequences[-1]))
     seconds = [median([s[day].seconds for s in sequences]) for day in range(days)]
     early, late = median(seconds[1 : 1 + EDGE]), median(seconds[-EDGE:])
     first_steps = median_by_key([s[0].steps for s in sequences])

@@ -107,6 +107,18 @@ def write(out: Path, document: dict[str, Any], table: str) -> tuple[Path, Path]:
     return out, md
 
 
+README_START = "<!-- bench:table:start (written by python -m bench --readme; edits here are overwritten) -->"
+README_END = "<!-- bench:table:end -->"
+
+
+def splice_readme(readme: str, table: str) -> str:
+    """`readme` with the text between the bench markers replaced by `table` (markers kept)."""
+    start, end = readme.find(README_START), readme.find(README_END)
+    if start < 0 or end < start:
+        raise ValueError(f"the README has no '{README_START}' ... '{README_END}' block for the table")
+    return readme[: start + len(README_START)] + "\n\n" + table.strip() + "\n\n" + readme[end:]
+
+
 def as_json(results: dict[str, ScenarioResult]) -> dict[str, Any]:
     return {
         name: {"rows": [asdict(r) for r in result.rows], "details": result.details} for name, result in results.items()

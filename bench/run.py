@@ -1,6 +1,6 @@
 """The benchmark command: runs the chosen scenarios, prints the table, writes JSON + Markdown.
 
-.venv/bin/python -m bench --scales 100000,1000000 --runs 3 --out bench/results/latest.json
+.venv/bin/python -m bench --scales 1000000 --memory-rows 10000000 --runs 3 --readme README.md
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bench.context import Context, log
 from bench.machine import describe, load_average
-from bench.report import Row, ScenarioResult, as_json, markdown, timed, write
+from bench.report import Row, ScenarioResult, as_json, markdown, splice_readme, timed, write
 
 SCENARIOS = ("end_to_end", "quality_gate", "incremental", "detection", "load_time", "memory", "latency")
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "latest.json"
@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--quality-rows", type=_ints, default=None, help="rows for quality_gate (default: --scales)")
     add("--incremental-days", type=int, default=30)
     add("--incremental-rows-per-day", type=int, default=10_000)
+    add("--incremental-runs", type=int, default=None, help="sequences of partitions (default: --runs)")
     add("--detection-objects", type=_ints, default=[1_000, 10_000, 100_000], help="objects already in the prefix")
     add("--detection-new", type=int, default=100, help="new objects per measured tick")
     add("--declarations", type=int, default=100, help="extra dataset declarations for load_time")
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--work-dir", help="where data and lakes go (default: a new temporary folder)")
     add("--keep-work", action="store_true", help="keep generated data and lakes")
     add("--no-warmup", action="store_true", help="skip the untimed warm-up run")
+    add("--readme", type=Path, help="also write the table into this README, between its bench markers")
     return parser
 
 
@@ -111,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
         "table_markdown": table,
     }
     json_path, md_path = write(args.out, document, table)
+    if args.readme:
+        args.readme.write_text(splice_readme(args.readme.read_text(encoding="utf-8"), table), encoding="utf-8")
+        log(f"wrote the table into {args.readme}")
     print(table)
     log(f"wrote {json_path} and {md_path}")
     return 1 if any("error" in r.details for r in results.values()) else 0

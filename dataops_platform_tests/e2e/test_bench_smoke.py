@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from bench.report import README_END, README_START
 from bench.run import SCENARIOS, main
 
 pytestmark = pytest.mark.slow
@@ -56,13 +57,15 @@ MACHINE_KEYS = {
 @pytest.fixture(scope="module")
 def results(tmp_path_factory, spark):
     root = tmp_path_factory.mktemp("bench")
-    out = root / "results" / "smoke.json"
-    code = main([*TINY, "--scenario", ",".join(SCENARIOS), "--work-dir", str(root / "work"), "--out", str(out)])
-    return code, json.loads(out.read_text()), out.with_suffix(".md").read_text()
+    out, readme = root / "results" / "smoke.json", root / "README.md"
+    readme.write_text(f"# Project\n\n{README_START}\nold table\n{README_END}\n\n## Next\n", encoding="utf-8")
+    arguments = [*TINY, "--scenario", ",".join(SCENARIOS), "--work-dir", str(root / "work"), "--out", str(out)]
+    code = main([*arguments, "--readme", str(readme)])
+    return code, json.loads(out.read_text()), out.with_suffix(".md").read_text(), readme.read_text()
 
 
 def test_every_scenario_ran_and_wrote_rows(results):
-    code, document, _ = results
+    code, document, *_ = results
     assert code == 0
     assert set(document["scenarios"]) == set(SCENARIOS)
     for name, scenario in document["scenarios"].items():
@@ -81,7 +84,7 @@ def test_machine_description(results):
 
 
 def test_markdown_table_has_a_line_per_row(results):
-    _, document, table = results
+    _, document, table, _ = results
     rows = [row for scenario in document["scenarios"].values() for row in scenario["rows"]]
     lines = [line for line in table.splitlines() if line.startswith("| ")]
     assert lines[0].startswith("| scenario | scale | platform | baseline | ratio | target | met?")
@@ -108,6 +111,13 @@ def test_scenario_details(results):
         if key.endswith("_datasets")
     )
     assert scenarios["memory"]["details"]["platform"]["completed"]
+    memory, seconds = scenarios["memory"]["rows"]
+    assert memory["unit"] == "GiB" and memory["ratio"] > 0 and seconds["unit"] == "s" and seconds["ratio"] > 0
+
+
+def test_the_table_replaces_the_readme_block_and_nothing_else(results):
+    _, _, table, readme = results
+    assert readme == f"# Project\n\n{README_START}\n\n{table.strip()}\n\n{README_END}\n\n## Next\n"
 
 
 def test_latency_went_through_the_daemon_and_the_webserver(results):

@@ -78,8 +78,9 @@ def spark_session(settings: Settings):
 
 
 def last_spark_job(session) -> int:
-    """Id of the session's latest Spark job; ids are sequential, so a difference counts jobs."""
-    return max(session.sparkContext.statusTracker().getJobIdsForGroup(None), default=-1)
+    """Id of the session's latest Spark job, in any job group (the platform's steps run theirs
+    under one group each); ids are sequential, so a difference counts jobs."""
+    return int(session.sparkContext._jsc.sc().dagScheduler().nextJobId()) - 1
 
 
 def log(message: str) -> None:

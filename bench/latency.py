@@ -131,11 +131,11 @@ class Platform:
         expected = self._demo_assets()
         done = self._wait(lambda: not self._missing(*expected), timeout, "every demo asset", fail=False)
         seconds = time.time() - self.started if done else None
-        first_run = min((r.create_timestamp.timestamp() for r in self._runs()), default=self.started)
+        first_run = min((r.create_timestamp.timestamp() for r in self.runs()), default=self.started)
         return {
             "seconds": seconds,
             "before_dg_dev": first_run - self.started,
-            "runs": len(self._runs()),
+            "runs": len(self.runs()),
             "missing": [] if done else self._missing(*expected),
         }
 
@@ -152,7 +152,7 @@ class Platform:
         """No run queued or in progress for `settle` seconds (longer than an automation tick)."""
         quiet_since = time.time()
         while time.time() - quiet_since < settle:
-            if any(r.dagster_run.status.value in ACTIVE for r in self._runs()):
+            if any(r.dagster_run.status.value in ACTIVE for r in self.runs()):
                 quiet_since = time.time()
             time.sleep(1.0)
 
@@ -193,7 +193,7 @@ class Platform:
         """Where a drop's time went, from the records of the runs created after it landed."""
         from dagster import DagsterEventType
 
-        runs = sorted((r for r in self._runs() if r.create_timestamp.timestamp() >= landed - 1),
+        runs = sorted((r for r in self.runs() if r.create_timestamp.timestamp() >= landed - 1),
                       key=lambda r: r.create_timestamp)  # fmt: skip
         stages, timeline, cursor = {}, [], landed
         kinds = {DagsterEventType.RUN_STARTING, DagsterEventType.RUN_START, DagsterEventType.STEP_START,
@@ -223,7 +223,8 @@ class Platform:
         return {"stages": stages, "runs": timeline}
 
     # ------------------------------------------------------------ what the instance says
-    def _runs(self):
+    def runs(self):
+        """Every run record of the served instance (used by tests too)."""
         return self.instance.get_run_records() if self.instance else []
 
     def _latest_timestamp(self, key) -> float | None:
@@ -234,7 +235,7 @@ class Platform:
         """The asset and check keys of the platform's layers, from the code location the webserver loaded."""
         from dagster import AssetCheckKey, AssetKey
 
-        data = self._graphql(
+        data = self.graphql(
             "{ assetNodes { assetKey { path } groupName assetChecksOrError { ... on AssetChecks { checks { name } } } } }"
         )["assetNodes"]
         nodes = [n for n in data if n["groupName"] in ("bronze", "silver", "quarantine", "gold")]
@@ -256,14 +257,15 @@ class Platform:
     def _dropped_assets(self):
         from dagster import AssetKey
 
-        nodes = self._graphql("{ assetNodes { assetKey { path } groupName dependencyKeys { path } } }")["assetNodes"]
+        nodes = self.graphql("{ assetNodes { assetKey { path } groupName dependencyKeys { path } } }")["assetNodes"]
         silver = AssetKey(["silver", DROPPED_DATASET])
         golds = [AssetKey(n["assetKey"]["path"]) for n in nodes
                  if n["groupName"] == "gold" and {"path": silver.path} in n["dependencyKeys"]]  # fmt: skip
         return silver, golds
 
     # ------------------------------------------------------------ what the webserver says
-    def _graphql(self, query: str) -> dict:
+    def graphql(self, query: str) -> dict:
+        """The `data` of one GraphQL query to the running webserver (used by tests too)."""
         request = urllib.request.Request(
             f"http://127.0.0.1:{self.port}/graphql",
             data=json.dumps({"query": query}).encode(),
@@ -274,13 +276,13 @@ class Platform:
 
     def _graphql_up(self) -> bool:
         try:
-            return bool(self._graphql("{ version }"))
+            return bool(self.graphql("{ version }"))
         except OSError:
             return False
 
     def _ui_timestamp(self, key) -> float | None:
         path = json.dumps(list(key.path))
-        data = self._graphql(
+        data = self.graphql(
             f"{{ assetOrError(assetKey: {{path: {path}}}) {{ ... on Asset {{ assetMaterializations(limit: 1) "
             "{ timestamp } } } }"
         )

@@ -34,7 +34,7 @@ def served(tmp_path_factory):
 
 def _assets(platform) -> dict[str, str]:
     """Every asset of the loaded code location -> its group, as the webserver lists them."""
-    nodes = platform._graphql("{ assetNodes { assetKey { path } groupName } }")["assetNodes"]
+    nodes = platform.graphql("{ assetNodes { assetKey { path } groupName } }")["assetNodes"]
     return {"/".join(n["assetKey"]["path"]): n["groupName"] for n in nodes}
 
 
@@ -50,13 +50,13 @@ def test_every_asset_of_both_domains_is_built_and_checked(served):
 def test_the_intake_sensors_started_the_domain_runs(served):
     platform, _ = served
     started_by = {}
-    for record in platform._runs():
+    for record in platform.runs():
         run = record.dagster_run
         for key in run.asset_selection or ():
             started_by.setdefault("/".join(key.path), set()).add(run.tags.get("dagster/sensor_name"))
     for name in DATASETS:
         assert f"intake_{name}" in started_by[f"bronze/{name}"], started_by.get(f"bronze/{name}")
-    statuses = {record.dagster_run.status.value for record in platform._runs()}
+    statuses = {record.dagster_run.status.value for record in platform.runs()}
     assert statuses == {"SUCCESS"}, statuses
 
 
@@ -93,7 +93,7 @@ def test_the_ui_shows_lineage_and_column_lineage_read_from_the_sql(served):
     """What the asset page shows, through the webserver's GraphQL API: the product's silver input
     and, per column, the silver columns the query computes it from."""
     platform, _ = served
-    nodes = {"/".join(n["assetKey"]["path"]): n for n in platform._graphql(LINEAGE_QUERY)["assetNodes"]}
+    nodes = {"/".join(n["assetKey"]["path"]): n for n in platform.graphql(LINEAGE_QUERY)["assetNodes"]}
     for product, dataset in PRODUCTS.items():
         node = nodes[f"gold/{product}"]
         assert [dep["path"] for dep in node["dependencyKeys"]] == [["silver", dataset]]

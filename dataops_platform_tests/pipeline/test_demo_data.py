@@ -13,12 +13,14 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from dataops_platform import demo_data
 from dataops_platform.demo_data import MANIFEST_NAME, DefectRates, generate
+from dataops_platform_tests.support.generated_files import assert_reproducible, files_of
 
 START = dt.date(2026, 3, 1)
 UTC = dt.timezone.utc
@@ -251,25 +253,17 @@ def demo(request, tmp_path_factory) -> tuple[Path, dict]:
     return root, _generate(root, rows=rows, defect_scale=scale)
 
 
-def files_of(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
 # ------------------------------------------------------------------------------------------------
 # Tests
 # ------------------------------------------------------------------------------------------------
 
 
 def test_same_parameters_give_byte_identical_files(tmp_path):
-    _generate(tmp_path / "a", defect_scale=2.0)
-    _generate(tmp_path / "b", defect_scale=2.0)
-    _generate(tmp_path / "c", defect_scale=2.0, seed=8)
-    first, second, other = files_of(tmp_path / "a"), files_of(tmp_path / "b"), files_of(tmp_path / "c")
-    assert first == second
-    assert first.keys() == other.keys()
-    assert (
-        first["payments/transactions/transactions_2026-03-01.csv"]
-        != other["payments/transactions/transactions_2026-03-01.csv"]
+    assert_reproducible(
+        partial(_generate, defect_scale=2.0),
+        tmp_path,
+        "payments/transactions/transactions_2026-03-01.csv",
+        other_seed=8,
     )
 
 

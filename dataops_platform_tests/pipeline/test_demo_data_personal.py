@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from dataops_platform.cli import main
 from dataops_platform.demo_data import MANIFEST_NAME, VocabularyError
 from dataops_platform.demo_data.personal import vocabulary
 from dataops_platform.demo_data.personal.defects import PERSONAL_DEFECT_KINDS
+from dataops_platform_tests.support.generated_files import assert_reproducible, files_of
 from dataops_platform_tests.support.personal_rows import recount
 
 START = dt.date(2026, 3, 30)  # the days cross a month (the salary) and the summer-time offset
@@ -29,10 +31,6 @@ def _generate(root: Path, **kwargs) -> dict:
     return demo_data.generate(root, **params)
 
 
-def files_of(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
 @pytest.fixture(scope="module", params=[1.0, 2.0], ids=["default_rates", "scaled_rates"])
 def demo(request, tmp_path_factory) -> tuple[Path, dict]:
     root = tmp_path_factory.mktemp(f"personal_{request.param}")
@@ -40,13 +38,9 @@ def demo(request, tmp_path_factory) -> tuple[Path, dict]:
 
 
 def test_same_parameters_give_byte_identical_files(tmp_path):
-    _generate(tmp_path / "a", defect_scale=2.0)
-    _generate(tmp_path / "b", defect_scale=2.0)
-    _generate(tmp_path / "c", defect_scale=2.0, seed=6)
-    first, second, other = files_of(tmp_path / "a"), files_of(tmp_path / "b"), files_of(tmp_path / "c")
-    assert first == second
-    assert first.keys() == other.keys()
-    assert first["bank/statements/bookings_2026-03-30.csv"] != other["bank/statements/bookings_2026-03-30.csv"]
+    assert_reproducible(
+        partial(_generate, defect_scale=2.0), tmp_path, "bank/statements/bookings_2026-03-30.csv", other_seed=6
+    )
 
 
 def test_customer_360_files_do_not_change_with_the_second_domain(tmp_path):

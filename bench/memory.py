@@ -20,13 +20,13 @@ from pathlib import Path
 
 from bench import procs
 from bench.context import log
+from bench.end_to_end import TARGET as E2E_TARGET  # the end-to-end target, here at the memory scale
 from bench.machine import REPO, total_memory_bytes
 from bench.report import Row, ScenarioResult, ratio
 
 GIB = 2**30
 INTERVAL = 0.2
 TARGET = 1.25  # platform peak / baseline peak
-E2E_TARGET = 1.25  # the end-to-end target, here at the memory scale
 
 
 def _kib(value: str | None) -> int:
@@ -83,7 +83,6 @@ def _memory_row(scale: str, p: dict, b: dict) -> Row:
     limit = (total_memory_bytes() or 0) / GIB
     value = ratio(p["peak_tree_rss_gib"], b["peak_tree_rss_gib"])
     met = p["completed"] and p["peak_tree_rss_gib"] < limit and value is not None and value <= TARGET
-    processes = lambda f: ", ".join(f"{n} {g:.1f}" for n, g in f["peak_by_process_gib"].items() if g >= 0.05)  # noqa: E731
     return Row(
         "memory (peak RSS, Python + JVM)",
         scale,
@@ -93,8 +92,13 @@ def _memory_row(scale: str, p: dict, b: dict) -> Row:
         value,
         f"≤ {TARGET} × baseline, within {limit:.0f} GiB",
         met,
-        f"per process peak (GiB): platform {processes(p)}, baseline {processes(b)}; completed: {p['completed']}",
+        f"per process peak (GiB): platform {_per_process(p)}, baseline {_per_process(b)}; completed: {p['completed']}",
     )
+
+
+def _per_process(figures: dict) -> str:
+    """'python 1.3, java 4.8': each process's peak, leaving out the tiny ones."""
+    return ", ".join(f"{n} {g:.1f}" for n, g in figures["peak_by_process_gib"].items() if g >= 0.05)
 
 
 def _seconds_row(scale: str, rows: int, p: dict, b: dict) -> Row:

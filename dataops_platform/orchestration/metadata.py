@@ -14,7 +14,7 @@ TECHNICAL_COLUMN_DOCS = {
     "_bronze_file": ("string", "Bronze file the row was read from (lineage)."),
     "_ingestion_date": ("date", "Ingestion date (Dagster partition) that delivered the row."),
     "_record_version": ("string", "Ordering key: event time | bronze file | row hash; the greatest wins."),
-    "_row_hash": ("string", "SHA-256 of the row's content columns; equal hashes are re-sends of one row."),
+    "_row_hash": ("string", "xxhash64 of the row's content as JSON, 16 hex digits; equal hashes are re-sends."),
     "_rescued_data": ("string", "JSON of the fields the row's file had beyond the contract (null: none)."),
     "year": ("int", "Delta partition: year of the partition column (0 when missing)."),
     "month": ("int", "Delta partition: month of the partition column (0 when missing)."),

@@ -10,7 +10,17 @@ from pyspark.sql import types as T
 
 from dataops_platform.declarations import DEFS_DIR, load_declaration
 from dataops_platform.steps.silver import silver_spec
-from dataops_platform.transforms.silver import COPY_OF_KEPT, KEPT, conform, quarantined_rows, rank_versions, valid_rows
+from dataops_platform.transforms.silver import (
+    COPY_OF_KEPT,
+    KEPT,
+    RECORD_VERSION,
+    ROW_HASH,
+    conform,
+    quarantined_rows,
+    rank_versions,
+    row_fingerprint,
+    valid_rows,
+)
 
 DAY = dt.date(2026, 11, 15)
 TX_COLUMNS = ["transaction_id", "customer_id", "transaction_ts", "amount", "channel", "status"]
@@ -139,3 +149,23 @@ def test_deduplicate_keeps_latest_event_then_latest_file(spark, tx_spec):
     both = conform(older.unionByName(newer), tx_spec)
     winner = deduplicate(valid_rows(both, tx_spec.rules(), tx_spec), tx_spec).collect()
     assert [(r["channel"], r["_bronze_file"]) for r in winner] == [("mobile", "20261115T100000000000Z_b.csv")]
+
+
+def test_row_fingerprint_is_16_hex_digits_of_the_content_only(spark):
+    rows = [("x", None, 1), (None, "x", 1), ("x", None, 1), ("xy", None, 1), ("x", "y", 1), ("x", "y", 2)]
+    df = spark.createDataFrame(rows, "a string, b string, n int")
+    hashes = [r[0] for r in df.select(row_fingerprint(["a", "b", "n"])).collect()]
+    assert all(len(h) == 16 and int(h, 16) >= 0 for h in hashes)
+    assert hashes[0] == hashes[2]  # the same content, the same fingerprint
+    assert len({hashes[i] for i in (0, 1, 3, 4, 5)}) == 5  # a value moved to another column is other content
+
+
+def test_resent_row_has_the_same_hash_and_a_later_version(spark, tx_spec):
+    row = ("T0000000030", "C0000001", "2026-11-15T10:00:00Z", "3.00", "online", "completed")
+    first = raw_frame(spark, TX_COLUMNS, [row], bronze_file="20261115T090000000000Z_a.csv")
+    again = raw_frame(spark, TX_COLUMNS, [row], bronze_file="20261115T100000000000Z_b.csv")
+    out = valid_rows(conform(first.unionByName(again), tx_spec), tx_spec.rules(), tx_spec).collect()
+    (a, b) = sorted(out, key=lambda r: r["_bronze_file"])
+    assert a[ROW_HASH] == b[ROW_HASH]
+    assert a[RECORD_VERSION] == f"2026-11-15T10:00:00.000000|20261115T090000000000Z_a.csv|{a[ROW_HASH]}"
+    assert b[RECORD_VERSION] > a[RECORD_VERSION]

@@ -12,6 +12,7 @@ import pytest
 from deltalake import DeltaTable
 
 from bench.latency import Platform
+from dataops_platform_tests.support.run_command_lock import run_command_lock
 
 pytestmark = pytest.mark.slow
 
@@ -23,13 +24,14 @@ DEMO_ROWS = 2_000  # the run command's own default, so the demo is the one a use
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    platform = Platform(tmp_path_factory.mktemp("second-domain"), DEMO_ROWS, domains=f"customer360,{DOMAIN}")
-    try:
-        first_gold = platform.start_and_wait_for_demo(timeout=1_200)
-        platform.wait_quiet(settle=20)
-        yield platform, first_gold
-    finally:
-        platform.stop()
+    with run_command_lock(tmp_path_factory):
+        platform = Platform(tmp_path_factory.mktemp("second-domain"), DEMO_ROWS, domains=f"customer360,{DOMAIN}")
+        try:
+            first_gold = platform.start_and_wait_for_demo(timeout=1_200)
+            platform.wait_quiet(settle=20)
+            yield platform, first_gold
+        finally:
+            platform.stop()
 
 
 def _assets(platform) -> dict[str, str]:

@@ -193,10 +193,10 @@ def rank_versions(valid: DataFrame, spec: SilverSpec) -> DataFrame:
     ordered = Window.partitionBy(*keys).orderBy(F.col(RECORD_VERSION).desc())
     window = ordered.rowsBetween(Window.unboundedPreceding, Window.currentRow)  # one frame for all three
     event = F.coalesce(F.col(spec.event_time).cast("string"), F.lit(""))
-    ranked = valid.select(
+    copy = F.col(ROW_HASH) == F.first(ROW_HASH).over(window)
+    return valid.select(
         "*",
         (F.row_number().over(window) == 1).alias(KEPT),
-        (F.col(ROW_HASH) == F.first(ROW_HASH).over(window)).alias(COPY_OF_KEPT),
-        (event == F.first(event).over(window)).alias("_same_event"),
+        copy.alias(COPY_OF_KEPT),
+        (~copy & (event == F.first(event).over(window))).alias(CONFLICT),
     )
-    return ranked.withColumn(CONFLICT, ~F.col(COPY_OF_KEPT) & F.col("_same_event")).drop("_same_event")

@@ -132,12 +132,16 @@ class Platform:
         done = self._wait(lambda: not self._missing(*expected), timeout, "every demo asset", fail=False)
         seconds = time.time() - self.started if done else None
         first_run = min((r.create_timestamp.timestamp() for r in self.runs()), default=self.started)
-        return {
+        result = {
             "seconds": seconds,
             "before_dg_dev": first_run - self.started,
             "runs": len(self.runs()),
             "missing": [] if done else self._missing(*expected),
         }
+        if not done:  # what a failed wait needs to be understood: every run, and why automation held back
+            result["diagnosis"] = self.diagnosis(expected[0])
+            log(f"latency: {result['diagnosis']}")
+        return result
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -227,6 +231,25 @@ class Platform:
         """Every run record of the served instance (used by tests too)."""
         return self.instance.get_run_records() if self.instance else []
 
+    def diagnosis(self, assets) -> str:
+        """Every run (created, status, who asked, assets), then for each asset never materialized the
+        automation's last evaluations: which parts of its condition held at each tick."""
+        lines = ["runs:"]
+        for record in sorted(self.runs(), key=lambda r: r.create_timestamp):
+            run = record.dagster_run
+            lines.append(
+                f"  {record.create_timestamp:%H:%M:%S} {run.status.value} {run.tags.get('dagster/sensor_name')} "
+                f"{sorted(_key_text(k) for k in run.asset_selection or [])}"
+            )
+        for key in [k for k in assets if self._latest_timestamp(k) is None]:
+            lines.append(f"automation evaluations of {_key_text(key)}:")
+            records = self.instance.schedule_storage.get_auto_materialize_asset_evaluations(key=key, limit=20)
+            for record in sorted(records, key=lambda r: r.evaluation_id):
+                evaluation = record.get_evaluation_with_run_ids()
+                lines.append(f"  {dt.datetime.fromtimestamp(record.timestamp):%H:%M:%S} "
+                             f"runs {sorted(evaluation.run_ids)} {_condition_parts(evaluation.evaluation)}")  # fmt: skip
+        return "\n".join(lines)
+
     def _latest_timestamp(self, key) -> float | None:
         event = self.instance.get_latest_materialization_event(key)
         return event.timestamp if event else None
@@ -301,6 +324,17 @@ class Platform:
             raise TimeoutError(f"waited {timeout:.0f} s for {what}; see {self.root / 'run.log'}")
         log(f"latency: gave up waiting for {what} after {timeout:.0f} s")
         return False
+
+
+def _condition_parts(evaluation, depth: int = 0) -> str:
+    """`label=true partitions` of a condition and its children, two levels deep."""
+    snapshot = evaluation.condition_snapshot
+    value = evaluation.true_subset.value
+    size = len(value.get_partition_keys()) if hasattr(value, "get_partition_keys") else int(bool(value))
+    text = f"{snapshot.label or snapshot.name or snapshot.class_name}={size}"
+    if depth < 2 and evaluation.child_evaluations:
+        text += "(" + ", ".join(_condition_parts(c, depth + 1) for c in evaluation.child_evaluations) + ")"
+    return text
 
 
 def _instance(home: Path):

@@ -471,7 +471,7 @@ class ProductDeclaration(_Declaration):
 
     @cached_property
     def build(self):
-        """The transform: (*silver DataFrames in `inputs` order, as_of date) -> DataFrame."""
+        """The transform: (*silver DataFrames in `inputs` order, as-of dates) -> the rows of every date."""
         return import_ref(self.transform, "transform")
 
     @cached_property

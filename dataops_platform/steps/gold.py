@@ -10,7 +10,6 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import reduce
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -85,7 +84,7 @@ def _built(spark: SparkSession, product: ProductDeclaration, inputs: dict[str, D
     """The product's rows for these dates, its own row rules and its reconciliation: from its
     Python transform, or from its SQL over the silver tables as views (for the whole build)."""
     if not product.is_sql:
-        output = reduce(DataFrame.unionByName, [product.build(*inputs.values(), day) for day in days])
+        output = product.build(*inputs.values(), days)
         yield output, [], lambda out: product.reconciler(out, inputs[product.reconcile_with], days)
         return
     columns = [(c.name, c.spark_type) for c in product.contract.columns]

@@ -15,16 +15,16 @@ from dataclasses import dataclass, field, replace
 from functools import reduce
 from pathlib import Path
 
-from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import DataFrame, Observation, SparkSession, Window
 from pyspark.sql import functions as F
 
 from dataops_platform.declarations import DatasetDeclaration
 from dataops_platform.quality.masking import mask_row
-from dataops_platform.quality.rules import RAW_PREFIX, gate_figures
+from dataops_platform.quality.rules import RAW_PREFIX
 from dataops_platform.steps.staged_figures import StagedResult, TableFigures, stage
 from dataops_platform.storage.bronze import BronzeFile, BronzeStore
 from dataops_platform.storage.bronze_reader import ReadOptions, ReadReport, read_bronze_files
-from dataops_platform.storage.tables import Tables
+from dataops_platform.storage.tables import Staged, Tables
 from dataops_platform.transforms.silver import (
     CONFLICT,
     COPY_OF_KEPT,
@@ -194,51 +194,73 @@ def _with_references(conformed: DataFrame, declaration: DatasetDeclaration, spec
     return conformed
 
 
-def _count_gate(outcome: SilverOutcome, figures: dict, rules: list, columns: list[str]) -> None:
-    outcome.rows_read, outcome.rows_valid = int(figures["_rows"]), int(figures["_valid"])
-    outcome.rows_quarantined = outcome.rows_read - outcome.rows_valid
+def _count_rejected(outcome: SilverOutcome, rejected: DataFrame, rules: list, columns: list[str]) -> None:
+    """Rows that failed a rule, failures per rule and their non-null raw values (one small job:
+    only rejected rows can fail a rule)."""
+    figures = rejected.agg(
+        F.count(F.lit(1)).alias("_rows"),
+        *[F.count(F.when(F.array_contains("_failed_rules", rule.name), 1)).alias(rule.name) for rule in rules],
+        *[F.count(c).alias(RAW_PREFIX + c) for c in columns],
+    ).first()
+    outcome.rows_quarantined = int(figures["_rows"])
     outcome.rule_failures = {rule.name: int(figures[rule.name]) for rule in rules}
     outcome.non_null_values = {c: int(figures[RAW_PREFIX + c]) for c in columns}
 
 
 @dataclass
 class StagedBatch:
-    """A validated, ranked batch, not yet written anywhere: audit it, then `publish` or `hold`.
-    Holds cached DataFrames and a scratch folder: use it as a context manager."""
+    """A validated, ranked batch whose changed rows are written but not committed: audit it, then
+    `publish` or `hold`. Holds the cached rejected rows, the staged rows and a scratch folder: use
+    it as a context manager. `conformed` is not cached: only a held batch reads it again."""
 
     outcome: SilverOutcome
     table: TableFigures  # the silver table as the batch would leave it
     spec: SilverSpec
     conformed: DataFrame
     rejected: DataFrame
-    ranked: DataFrame
+    staged: Staged  # the inserted and updated rows, not visible in silver until published
+    tables: Tables
     scratch: tempfile.TemporaryDirectory
+    published: bool = False
 
     def __enter__(self) -> StagedBatch:
         return self
 
     def __exit__(self, *exc) -> None:
-        for df in (self.ranked, self.rejected, self.conformed):
-            df.unpersist()
+        if not self.published:
+            self.tables.discard(self.staged)
+        self.rejected.unpersist()
         self.scratch.cleanup()
 
 
-def _rank(staged_valid: DataFrame, spec: SilverSpec, outcome: SilverOutcome, pii: list[str]) -> DataFrame:
-    ranked = rank_versions(staged_valid, spec).persist()
-    counts = ranked.agg(
+def _ranked(valid: DataFrame, spec: SilverSpec) -> tuple[DataFrame, Observation]:
+    """The valid rows ranked per key, and an observation that counts them when the kept rows are
+    staged (the same Spark job): valid rows, kept, exact copies, conflicts, and non-null values
+    per column (a valid value parsed, so typed and raw are null together)."""
+    observation = Observation("ranked")
+    ranked = rank_versions(valid, spec).observe(
+        observation,
+        F.count(F.lit(1)).alias("valid"),
         F.count(F.when(F.col(KEPT), 1)).alias("kept"),
         F.count(F.when(~F.col(KEPT) & F.col(COPY_OF_KEPT), 1)).alias("copies"),
         F.count(F.when(~F.col(KEPT) & F.col(CONFLICT), 1)).alias("conflicts"),
-    ).first()
+        *[F.count(c).alias(RAW_PREFIX + c) for c in spec.contract.column_names],
+    )
+    return ranked, observation
+
+
+def _count_ranked(outcome: SilverOutcome, counts: dict, ranked: DataFrame, spec: SilverSpec, pii: list[str]) -> None:
+    outcome.rows_valid = int(counts["valid"])
+    outcome.rows_read = outcome.rows_valid + outcome.rows_quarantined
+    outcome.non_null_values = {c: n + int(counts[RAW_PREFIX + c]) for c, n in outcome.non_null_values.items()}
     outcome.rows_unique, outcome.duplicates_removed = int(counts["kept"]), int(counts["copies"])
     outcome.rows_conflicting = int(counts["conflicts"])
     outcome.rows_superseded = outcome.rows_valid - outcome.rows_unique - outcome.duplicates_removed
     outcome.rows_superseded -= outcome.rows_conflicting
-    if outcome.rows_conflicting:
+    if outcome.rows_conflicting:  # rare: ranks the batch again for a few samples
         conflicting = ranked.filter(F.col(CONFLICT)).select(*spec.contract.column_names, "_bronze_file")
         rows = conflicting.orderBy(*spec.primary_key).limit(SAMPLES_PER_RULE).collect()
         outcome.conflict_samples = [mask_row(r.asDict(), pii) for r in rows]
-    return ranked
 
 
 def stage_silver_batch(
@@ -251,8 +273,12 @@ def stage_silver_batch(
     silver_uri_of: dict[str, str] | None = None,
     listed: dict[dt.date, list[BronzeFile]] | None = None,
 ) -> StagedBatch:
-    """Read, validate, cleanse and rank the ingestion dates of a run in one pass, and figure the
-    table the batch would leave; nothing is written.
+    """Read, validate, cleanse and rank the ingestion dates of a run, stage the rows that change
+    the silver table (written, not committed) and figure the table the batch would leave.
+
+    The bronze files are read twice rather than cached whole: once for the rows that fail a rule
+    (few; cached with their reasons and counted per rule), once for the valid rows, which are
+    ranked per key, matched with the table and staged in one Spark job that also counts them.
 
     `silver_uri_of` maps referenced datasets to their silver tables (orphans are counted, or
     quarantined where the declaration says so). `listed` holds bronze files the caller has
@@ -265,23 +291,23 @@ def stage_silver_batch(
     scratch = tempfile.TemporaryDirectory(prefix="dataops-silver-")
     parents = _parent_keys(spark, declaration, tables, silver_uri_of or {})
     raw = _read_batch(spark, store, declaration, outcome, listed or {}, Path(scratch.name))
-    conformed = _with_references(conform(raw, spec), declaration, spec, parents)
-    conformed = flag_rejected(conformed, rules).persist()
-    rejected = quarantined_rows(conformed, rules, spec).persist()  # sampled, then written
-    figures = conformed.agg(*gate_figures(rules, declaration.columns)).first().asDict()
-    _count_gate(outcome, figures, rules, declaration.columns)
+    conformed = flag_rejected(_with_references(conform(raw, spec), declaration, spec, parents), rules)
+    rejected = quarantined_rows(conformed, rules, spec).persist()  # counted, sampled, then written
+    _count_rejected(outcome, rejected, rules, declaration.columns)
     if outcome.rows_quarantined:
         outcome.samples = failing_samples(rejected, declaration.columns, declaration.pii_columns)
-    ranked = _rank(valid_rows(conformed, rules, spec), spec, outcome, declaration.pii_columns)
+    ranked, counted = _ranked(valid_rows(conformed, rules, spec), spec)
     winners = ranked.filter(KEPT).drop(KEPT, COPY_OF_KEPT, CONFLICT)
     result: StagedResult = stage(
-        spark, winners, silver_uri, tables, spec.primary_key, declaration.critical_columns, parents
-    )
+        spark, winners, silver_uri, tables, spec.primary_key, declaration.critical_columns, parents,
+        SILVER_PARTITION_COLUMNS,
+    )  # fmt: skip
+    _count_ranked(outcome, counted.get, ranked, spec, declaration.pii_columns)
     outcome.rows_inserted, outcome.rows_updated = result.changes["insert"], result.changes["update"]
     outcome.rows_resent, outcome.rows_stale = result.changes["resent"], result.changes["stale"]
     outcome.predicted_writes = {"inserted": outcome.rows_inserted, "updated": outcome.rows_updated}
     outcome.seconds = time.monotonic() - started
-    return StagedBatch(outcome, result.table, spec, conformed, rejected, ranked, scratch)
+    return StagedBatch(outcome, result.table, spec, conformed, rejected, result.staged, tables, scratch)
 
 
 def _write_quarantine(batch: StagedBatch, rows: DataFrame, quarantine_uri: str, tables: Tables) -> None:
@@ -294,13 +320,13 @@ def _write_quarantine(batch: StagedBatch, rows: DataFrame, quarantine_uri: str, 
 
 
 def publish(batch: StagedBatch, silver_uri: str, quarantine_uri: str, tables: Tables) -> SilverOutcome:
-    """Commit an audited batch: one MERGE of the latest version of each key into silver, then
-    the batch's quarantine rows. The MERGE's own figures replace the audit's prediction."""
+    """Commit an audited batch: its staged rows into silver (an append when every row is a new
+    key, else a MERGE of the latest version of each key), then the batch's quarantine rows. The
+    write's own figures replace the audit's prediction."""
     started, outcome = time.monotonic(), batch.outcome
-    kept = batch.ranked.filter(KEPT).drop(KEPT, COPY_OF_KEPT, CONFLICT)
-    merged = tables.merge_latest(
-        silver_uri, kept, batch.spec.primary_key, RECORD_VERSION, ROW_HASH, SILVER_PARTITION_COLUMNS
-    )
+    batch.published = True  # the staged rows are committed or, on failure, dropped by the write
+    inserts_only = outcome.rows_updated == 0
+    merged = tables.publish_latest(batch.staged, batch.spec.primary_key, RECORD_VERSION, ROW_HASH, inserts_only)
     outcome.silver_version = merged.version
     outcome.rows_inserted, outcome.rows_updated = merged.inserted, merged.updated
     _write_quarantine(batch, batch.rejected, quarantine_uri, tables)

@@ -39,7 +39,7 @@ class WriteResult:
 StorageOptions = dict[str, str] | None
 
 
-def _is_local(uri: str) -> bool:
+def is_local(uri: str) -> bool:
     return "://" not in uri or uri.startswith("file://")
 
 
@@ -65,7 +65,7 @@ def with_commit_retries(operation: Callable[[], T], attempts: int = COMMIT_ATTEM
     raise AssertionError("unreachable")
 
 
-def _create_if_missing(uri: str, schema: pa.Schema, partition_by: list[str], storage_options: StorageOptions) -> None:
+def create_if_missing(uri: str, schema: pa.Schema, partition_by: list[str], storage_options: StorageOptions) -> None:
     """Create an empty table first, so concurrent first writes become ordinary conflicting commits."""
     if not table_exists(uri, storage_options):
         DeltaTable.create(
@@ -80,7 +80,7 @@ def read_table(spark: SparkSession, uri: str, storage_options: StorageOptions = 
     empty = spark.createDataFrame(pa.schema(table.schema().to_arrow()).empty_table())
     if not files:
         return empty
-    if not _is_local(uri):
+    if not is_local(uri):
         return spark.createDataFrame(table.to_pyarrow_table())
     typed = empty.schema
     df = spark.read.option("basePath", uri).parquet(*files)
@@ -129,7 +129,7 @@ def merge_latest(
     predicate, newer = merge_condition(keys), newer_and_changed(version_column, content_column)
 
     def merge() -> WriteResult:
-        _create_if_missing(uri, data.schema, partition_by, storage_options)
+        create_if_missing(uri, data.schema, partition_by, storage_options)
         table = DeltaTable(uri, storage_options=storage_options)
         metrics = (
             # merge_schema: columns the batch adds (`_rescued_data`, schema_evolution: add) join the table
@@ -150,7 +150,7 @@ def replace_where(
     """Atomically replace the rows matching `predicate` with `data` (all of which must match it)."""
 
     def replace() -> WriteResult:
-        _create_if_missing(uri, data.schema, partition_by, storage_options)
+        create_if_missing(uri, data.schema, partition_by, storage_options)
         write_deltalake(
             uri,
             data,

@@ -1,8 +1,8 @@
 """Delta tables through Spark's own Delta Lake: the `Tables` of a Databricks job.
 
-Same semantics as DeltaRsTables: `merge_latest` inserts new keys and replaces a row only by a
-greater version whose content differs; `replace_where` swaps the rows matching a predicate
-(all new rows must match it) in one commit. Figures come from the commit's operation metrics.
+Same semantics as DeltaRsTables: staged rows are cached on the cluster and published by a MERGE
+that inserts new keys and replaces a row only by a greater version whose content differs;
+`replace_where` swaps the rows matching a predicate (all new rows must match it) in one commit. Figures come from the commit's operation metrics.
 The `delta` Python package ships with the Databricks runtime; it is imported on use.
 """
 
@@ -15,7 +15,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from dataops_platform.storage.delta import merge_condition, newer_and_changed
-from dataops_platform.storage.tables import Written
+from dataops_platform.storage.tables import Staged, Written
 
 # operationMetrics keys per Delta operation: (rows handed to the write, inserted, updated)
 _METRICS = {
@@ -62,6 +62,21 @@ class SparkDeltaTables:
             .execute()
         )
         return self._last_commit(uri, before, df)
+
+    def stage(self, spark, uri, df, partition_by, read_version) -> Staged:
+        """The rows cached on the cluster (counted: the one action), merged by `publish_latest`."""
+        cached = df.persist()
+        cached.count()
+        return Staged(uri, cached, list(partition_by))
+
+    def publish_latest(self, staged, keys, version_column, content_column, inserts_only) -> Written:
+        try:
+            return self.merge_latest(staged.uri, staged.frame, keys, version_column, content_column, staged.handle)
+        finally:
+            staged.frame.unpersist()
+
+    def discard(self, staged: Staged) -> None:
+        staged.frame.unpersist()
 
     def replace_where(self, uri, df, predicate, partition_by) -> Written:
         if not self.exists(uri):

@@ -1,19 +1,20 @@
 """Table I/O as seen by the pipeline steps: one interface, one implementation per engine.
 
-`DeltaRsTables` (the embedded default and S3) writes Delta with delta-rs through Arrow.
-A Databricks job provides an implementation on native Spark Delta with the same methods,
-so the steps and transforms run unchanged on both.
+`DeltaRsTables` (the embedded default and S3): silver rows are written by Spark as Parquet and
+committed by delta-rs (storage/staging.py); other writes go through Arrow to delta-rs. A
+Databricks job provides an implementation on native Spark Delta with the same methods, so the
+steps and transforms run unchanged on both.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from pyspark.sql import DataFrame, SparkSession
 
-from dataops_platform.storage import delta, table_stats
+from dataops_platform.storage import delta, staging, table_stats
 
 
 @dataclass(frozen=True)
@@ -26,18 +27,34 @@ class Written:
     updated: int = 0
 
 
+@dataclass(frozen=True)
+class Staged:
+    """Rows written for the table at `uri` but not committed: readers of the table do not see
+    them. `frame` reads them back (for the audit); `handle` is the engine's."""
+
+    uri: str
+    frame: DataFrame
+    handle: Any
+
+
 class Tables(Protocol):
     def exists(self, uri: str) -> bool: ...
     def read(self, spark: SparkSession, uri: str) -> DataFrame: ...
-    def merge_latest(
-        self,
-        uri: str,
-        df: DataFrame,
-        keys: list[str],
-        version_column: str,
-        content_column: str,
-        partition_by: list[str],
-    ) -> Written: ...
+    def stage(
+        self, spark: SparkSession, uri: str, df: DataFrame, partition_by: list[str], read_version: int | None
+    ) -> Staged:
+        """Write `df` for the table without committing it: one Spark action, so observations on
+        `df` are collected by it. `read_version`: the table version `df` was figured against
+        (None: no table), so a publish notices a commit made since."""
+
+    def publish_latest(
+        self, staged: Staged, keys: list[str], version_column: str, content_column: str, inserts_only: bool
+    ) -> Written:
+        """Commit staged rows with MERGE semantics: a new key is inserted; a row replaces the one
+        held only with a greater `version_column` and a different `content_column` (a row hash).
+        `inserts_only`: the caller found every staged key new (a plain append, if still true)."""
+
+    def discard(self, staged: Staged) -> None: ...
     def replace_where(self, uri: str, df: DataFrame, predicate: str, partition_by: list[str]) -> Written: ...
     def row_count(self, uri: str) -> int: ...
     def size_bytes(self, uri: str) -> int: ...
@@ -59,16 +76,23 @@ class DeltaRsTables:
     def read(self, spark: SparkSession, uri: str) -> DataFrame:
         return delta.read_table(spark, uri, self.storage_options)
 
-    def merge_latest(self, uri, df, keys, version_column, content_column, partition_by) -> Written:
-        data = df.toArrow()
-        result = delta.merge_latest(uri, data, keys, version_column, content_column, partition_by, self.storage_options)
+    def stage(self, spark, uri, df, partition_by, read_version) -> Staged:
+        files = staging.write(spark, df, uri, partition_by, read_version)
+        return Staged(uri, staging.read(spark, files), files)
+
+    def publish_latest(self, staged, keys, version_column, content_column, inserts_only) -> Written:
+        merge = (keys, version_column, content_column)
+        result = staging.publish(staged.handle, inserts_only, merge, self.storage_options)
         metrics = result.metrics
         return Written(
             result.version,
-            data.num_rows,
+            int(metrics.get("num_source_rows", result.rows_written)),
             int(metrics.get("num_target_rows_inserted", 0)),
             int(metrics.get("num_target_rows_updated", 0)),
         )
+
+    def discard(self, staged: Staged) -> None:
+        staging.discard(staged.handle)
 
     def replace_where(self, uri, df, predicate, partition_by) -> Written:
         data = df.toArrow()

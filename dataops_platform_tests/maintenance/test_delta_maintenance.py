@@ -1,4 +1,5 @@
-"""Delta maintenance on a table written like silver (many small MERGEs through the storage layer):
+"""Delta maintenance on a table written like silver (many small writes through the storage layer,
+staged by Spark, then appended or merged):
 compaction leaves one file per partition, VACUUM deletes the files of a killed write once they
 are older than the retention and nothing any version inside the window reads, checkpoints are
 written, and every version stays readable with the same rows. Local and on S3 (moto)."""
@@ -31,10 +32,17 @@ IN_FLIGHT = "p=b/part-00000-running-writer-c000.snappy.parquet"  # uploaded a mo
 
 
 def _batch(spark, hour: int):
-    """Two new keys per hour, and a later version of key 0 (its content changes)."""
+    """Two new keys per hour and, every other hour, a later version of key 0 (its content changes)."""
     rows = [(f"k{hour}-{i}", hour, f"h{hour}-{i}", "ab"[i % 2]) for i in range(2)]
-    rows += [("k0-0", hour, f"h{hour}", "a")] if hour else []
+    rows += [("k0-0", hour, f"h{hour}", "a")] if hour % 2 else []
     return spark.createDataFrame(rows, "k string, v int, h string, p string")
+
+
+def _write(spark, tables: DeltaRsTables, uri: str, hour: int) -> None:
+    """One silver-like write: staged by Spark, then published (an append of the files when the
+    batch only adds keys, else a MERGE)."""
+    staged = tables.stage(spark, uri, _batch(spark, hour), ["p"], tables.version(uri) if tables.exists(uri) else None)
+    tables.publish_latest(staged, ["k"], "v", "h", inserts_only=hour % 2 == 0)
 
 
 def _rows(table: DeltaTable) -> list[tuple]:
@@ -74,7 +82,7 @@ def test_a_day_of_small_merges_is_compacted_and_vacuumed_without_losing_a_versio
     # the table is created with a 1-hour retention (Delta's default is 7 days)
     DeltaTable.create(uri, schema=SCHEMA, partition_by=["p"], configuration=ONE_HOUR, storage_options=options)
     for hour in range(MERGES):
-        tables.merge_latest(uri, _batch(spark, hour), ["k"], "v", "h", ["p"])
+        _write(spark, tables, uri, hour)
     table = DeltaTable(uri, storage_options=options)
     versions = {v: _rows(DeltaTable(uri, version=v, storage_options=options)) for v in range(table.version() + 1)}
     current = _rows(table)
@@ -108,7 +116,7 @@ def test_a_day_of_small_merges_is_compacted_and_vacuumed_without_losing_a_versio
 
 def test_vacuum_never_goes_below_the_table_retention_or_the_declared_window(tmp_path, spark):
     store = LocalObjectStore(tmp_path)
-    DeltaRsTables().merge_latest(store.uri(KEY), _batch(spark, 0), ["k"], "v", "h", ["p"])
+    _write(spark, DeltaRsTables(), store.uri(KEY), 0)
     table = DeltaTable(store.uri(KEY))
     assert vacuum_retention_hours(table, MaintenanceSpec(retention_hours=1)) == 168  # the table says 7 days
     assert vacuum_retention_hours(table, MaintenanceSpec(retention_hours=720)) == 720  # the window is longer

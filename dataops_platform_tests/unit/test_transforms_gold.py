@@ -68,7 +68,7 @@ def test_health_score_branches_and_counts(spark):
     ]
     out = {
         r["customer_id"]: r
-        for r in customer_360(*frames(spark, customers, transactions, events, tickets), AS_OF).collect()
+        for r in customer_360(*frames(spark, customers, transactions, events, tickets), [AS_OF]).collect()
     }
     assert "C0000007" not in out  # signed up after the as-of date
     assert {cid: r["health_score"] for cid, r in out.items()} == {
@@ -92,7 +92,7 @@ def test_thirty_day_window_counts_back_from_as_of(spark):
     transactions = [tx("T1", "C0000001", AS_OF - dt.timedelta(days=30), "1.00"), tx("T2", "C0000002", AS_OF, "1.00")]
     out = {
         r["customer_id"]: r["health_score"]
-        for r in customer_360(*frames(spark, customers, transactions), AS_OF).collect()
+        for r in customer_360(*frames(spark, customers, transactions), [AS_OF]).collect()
     }
     assert out == {"C0000001": 30, "C0000002": 40}
 
@@ -108,7 +108,7 @@ def test_daily_revenue_by_region_and_channel(spark):
         tx("T6", "C0000001", AS_OF - dt.timedelta(days=1), "99.00"),  # other day
     ]
     c, t, _, _ = frames(spark, customers, transactions)
-    rows = {(r["region"], r["channel"]): r for r in daily_revenue(t, c, AS_OF).collect()}
+    rows = {(r["region"], r["channel"]): r for r in daily_revenue(t, c, [AS_OF]).collect()}
     assert set(rows) == {("north", "online"), ("south", "store"), ("unknown", "online")}
     north = rows[("north", "online")]
     assert (north["transaction_count"], north["revenue"], north["distinct_customers"]) == (2, Decimal("15.50"), 1)
@@ -121,6 +121,7 @@ def test_reconciliation_per_as_of_date_of_a_batch(spark):
     day1, day2, day3 = AS_OF - dt.timedelta(days=2), AS_OF - dt.timedelta(days=1), AS_OF
     customers = [customer("C0000001"), customer("C0000002", signup=day2)]
     transactions = [
+        tx("T0", "C0000001", day1 - dt.timedelta(days=10), "2.00"),  # history before the first date
         tx("T1", "C0000001", day1, "10.00"),
         tx("T2", "C0000002", day2, "4.00"),
         tx("T3", "C0000001", day3, "1.50"),
@@ -129,13 +130,15 @@ def test_reconciliation_per_as_of_date_of_a_batch(spark):
     ]
     c, t, e, k = frames(spark, customers, transactions)
     days = [day1, day2, day3]
-    c360 = reduce(DataFrame.unionByName, [customer_360(c, t, e, k, day) for day in days])
+    c360 = customer_360(c, t, e, k, days)
+    one_by_one = reduce(DataFrame.unionByName, [customer_360(c, t, e, k, [day]) for day in days])
+    assert sorted(c360.collect()) == sorted(one_by_one.collect())  # running totals = each date on its own
     assert spend_reconciliation(c360, t, days) == {
-        day1: ("total_spend", Decimal("10.00"), Decimal("10.00")),
-        day2: ("total_spend", Decimal("14.00"), Decimal("14.00")),
-        day3: ("total_spend", Decimal("15.50"), Decimal("15.50")),
+        day1: ("total_spend", Decimal("12.00"), Decimal("12.00")),
+        day2: ("total_spend", Decimal("16.00"), Decimal("16.00")),
+        day3: ("total_spend", Decimal("17.50"), Decimal("17.50")),
     }
-    revenue = reduce(DataFrame.unionByName, [daily_revenue(t, c, day) for day in days])
+    revenue = daily_revenue(t, c, days)
     assert revenue_reconciliation(revenue, t, days) == {
         day1: ("revenue", Decimal("10.00"), Decimal("10.00")),
         day2: ("revenue", Decimal("7.00"), Decimal("7.00")),

@@ -47,7 +47,7 @@ def project_engine(conformed, declaration, key_check: bool = False) -> dict[str,
     """The silver step's single aggregation pass (optionally with a distinct-key count)."""
     rules = silver_spec(declaration).rules()
     extra = [F.count_distinct(*declaration.primary_key).alias("_distinct_keys")] if key_check else []
-    figures = conformed.agg(*gate_figures(rules, declaration.columns), *extra).first().asDict()
+    figures = conformed.agg(*gate_figures(rules, declaration.contract), *extra).first().asDict()
     return {name: int(value) for name, value in figures.items()}
 
 

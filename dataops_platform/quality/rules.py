@@ -109,10 +109,17 @@ def _value_rules(column: ColumnContract, shown: Column, missing: Column) -> list
     return rules
 
 
+def is_text(column: ColumnContract) -> bool:
+    """A string column: its typed value is its cleansed text (the cast cannot fail)."""
+    return column.type_name == "string"
+
+
 def column_rules(column: ColumnContract) -> list[RowRule]:
     """Parse, not-null and value rules for one column of a conformed DataFrame.
 
-    Expects the typed value in `column.name` and the cleansed raw text in `_raw_<name>`.
+    Expects the typed value in `column.name` and the cleansed raw text in `_raw_<name>`. A string
+    column's text is its value: its parse rule cannot fail (it stays listed, counted as 0 without
+    reading anything) and its not-null rule reads the value, so its raw text is not read at all.
     """
     name, value, raw = column.name, F.col(column.name), F.col(RAW_PREFIX + column.name)
     parses = RowRule(
@@ -120,10 +127,11 @@ def column_rules(column: ColumnContract) -> list[RowRule]:
         column=name,
         dimension="validity",
         description=f"`{name}` parses as {column.type_name}",
-        failed=raw.isNotNull() & value.isNull(),
+        failed=F.lit(False) if is_text(column) else raw.isNotNull() & value.isNull(),
         reason=F.concat(F.lit(f"{name}: cannot parse '"), _value_text(name), F.lit(f"' as {column.type_name}")),
     )
-    return [parses, *_value_rules(column, _value_text(name), raw.isNull())]
+    missing = value.isNull() if is_text(column) else raw.isNull()
+    return [parses, *_value_rules(column, _value_text(name), missing)]
 
 
 def value_rules(contract: TableContract) -> list[RowRule]:
@@ -203,14 +211,15 @@ def failed_any(rules: list[RowRule]) -> Column:
     return reduce(lambda a, b: a | b, [rule.failed for rule in rules], F.lit(False))
 
 
-def gate_figures(rules: list[RowRule], raw_columns: list[str]) -> list[Column]:
+def gate_figures(rules: list[RowRule], contract: TableContract) -> list[Column]:
     """The quality gate as one aggregation: `_rows`, `_valid` (rows failing no rule), failures
-    per rule (named after it) and non-null raw values per column (`_raw_<column>`).
+    per rule (named after it) and non-null raw values per column (`_raw_<column>`; a string
+    column's value is its text).
 
     Only boolean rule expressions are evaluated: the reasons are built for quarantined rows only."""
     return [
         F.count(F.lit(1)).alias("_rows"),
         F.count(F.when(~failed_any(rules), 1)).alias("_valid"),
         *[F.count(F.when(rule.failed, 1)).alias(rule.name) for rule in rules],
-        *[F.count(RAW_PREFIX + c).alias(RAW_PREFIX + c) for c in raw_columns],
+        *[F.count(c.name if is_text(c) else RAW_PREFIX + c.name).alias(RAW_PREFIX + c.name) for c in contract.columns],
     ]

@@ -4,7 +4,8 @@ Every declared column comes back as a string, with `_corrupt_record` for records
 could not split, `_bronze_file` (the bronze file name) and `_ingestion_date`. CSV files are
 parsed with the dataset's dialect (RFC 4180 by default: quoted fields may span lines) and
 grouped by header, so a file whose columns are reordered, added or missing is read by name
-(trimmed, case-insensitive). JSON lines are parsed one line per record.
+(trimmed, case-insensitive). JSON lines are parsed one line per record; a line that is not one
+JSON object, or an object that names a key twice, is a corrupt record.
 
 Columns a file has beyond the contract are kept per row as JSON in `_rescued_data` (and, for
 `schema_evolution: add`, as text columns of their own). A file that lacks a declared column,
@@ -228,14 +229,15 @@ def _read_jsonl(spark: SparkSession, files: list[str], options: ReadOptions, rep
     extra_keys = sorted(
         {k for name, used in keys.items() if name not in report.replaced_files for k in used} - set(declared)
     )
-    options_json = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT}
-    parsed = F.from_json("value", _text_schema(declared), options_json)
-    fields = F.from_json("value", T.MapType(T.StringType(), T.StringType()))
-    record = lines.select(parsed.alias("_r"), fields.alias("_fields"), "value", "_bronze_file")
-    corrupt = F.coalesce(F.col(f"_r.{CORRUPT}"), F.when(F.col("_r").isNull(), F.col("value")))
+    fields = F.from_json("value", T.MapType(T.StringType(), T.StringType()))  # parsed once per line
+    record = lines.select(fields.alias("_fields"), "value", "_bronze_file")
+    keys = F.map_keys("_fields")
+    ambiguous = F.size(keys) != F.size(F.array_distinct(keys))  # a key named twice: which value is meant?
+    corrupt = F.when(F.col("_fields").isNull() | ambiguous, F.col("value"))
     record = record.select("*", corrupt.alias(CORRUPT))
-    sources = {c: F.col(f"_r.`{c}`") for c in declared}
-    extras = {k: F.col("_fields")[k] for k in extra_keys}
+    usable = F.col(CORRUPT).isNull()
+    sources = {c: F.when(usable, F.col("_fields")[c]) for c in declared}
+    extras = {k: F.when(usable, F.col("_fields")[k]) for k in extra_keys}
     return _to_declared(record, sources, options, extras, _by_file(errors))
 
 

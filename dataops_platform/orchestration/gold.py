@@ -5,14 +5,18 @@ with a Python transform and pandera contract: nothing here names a product.
 """
 
 from dagster import (
+    AssetCheckKey,
+    AssetCheckResult,
     AssetExecutionContext,
     AssetsDefinition,
+    AssetSpec,
     BackfillPolicy,
+    Failure,
     MetadataValue,
     PartitionsDefinition,
     TableColumnDep,
     TableColumnLineage,
-    asset,
+    multi_asset,
 )
 from dagster_pyspark import LazyPySparkResource
 
@@ -54,26 +58,22 @@ def code_version(product: ProductDeclaration) -> str:
 
 
 def gold_asset(product: ProductDeclaration, partitions: PartitionsDefinition, lake_root: str) -> AssetsDefinition:
-    """One gold product as a daily-partitioned asset; the partition date is the as-of date."""
+    """One gold product as a daily-partitioned asset; the partition date is the as-of date. It is
+    skippable, checks included: a run that selects it before every silver input exists records
+    nothing for it and succeeds (an intake run selects the products its silver feeds)."""
     name = product.name
-
-    @asset(
-        key=gold_key(name),
+    key = gold_key(name)
+    spec = AssetSpec(
+        key=key,
+        skippable=True,  # no output while a silver input does not exist yet
         automation_condition=gold_condition(),
-        output_required=False,  # no output while a silver input does not exist yet
         deps=[silver_key(dataset) for dataset in product.inputs],
         description=product.description,
         group_name="gold",
-        partitions_def=partitions,
-        backfill_policy=BackfillPolicy.single_run(),
-        check_specs=[check_spec(gold_key(name), check, "ERROR") for check in GOLD_CHECKS],
         owners=product.owners,
         kinds={"spark", "delta"},
         tags=meta.layer_tags("gold", product.domain, bool(product.pii_columns)),
         code_version=code_version(product),
-        # gold checks are blocking too, so nothing downstream reads a gold table that failed them
-        pool=f"delta_gold_{name}",
-        retry_policy=transient_retries(),  # transient store/network errors only (orchestration/retries.py)
         freshness_policy=freshness_policy(GOLD_TIMELINESS),
         metadata={
             "dagster/uri": MetadataValue.path(table_uri(lake_root, GOLD, name)),
@@ -85,8 +85,31 @@ def gold_asset(product: ProductDeclaration, partitions: PartitionsDefinition, la
             "contract_version": product.contract_version,
         },
     )
+
+    @multi_asset(
+        name=key.to_python_identifier(),
+        specs=[spec],
+        # gold checks are blocking too, so nothing downstream reads a gold table that failed them
+        check_specs=[check_spec(key, check, "ERROR") for check in GOLD_CHECKS],
+        can_subset=True,  # makes the checks' outputs optional, so a skipped build records nothing
+        partitions_def=partitions,
+        backfill_policy=BackfillPolicy.single_run(),
+        pool=f"delta_gold_{name}",
+        retry_policy=transient_retries(),  # transient store/network errors only (orchestration/retries.py)
+    )
     def _gold(context: AssetExecutionContext, spark: LazyPySparkResource, lake: LakeResource, compute: ComputeResource):
+        if key not in context.selected_asset_keys:
+            raise Failure(
+                f"{key.to_user_string()}'s checks are evaluated on the rows a build writes: "
+                f"materialize {key.to_user_string()} (its checks run with it)"
+            )
         # the step (steps/runner.py) runs in this process or, through Dagster Pipes, in a job
-        yield from compute.gold(context, spark, lake, product)
+        for result in compute.gold(context, spark, lake, product):
+            if not isinstance(result, AssetCheckResult) or _check_key(result) in context.selected_asset_check_keys:
+                yield result
 
     return _gold
+
+
+def _check_key(result: AssetCheckResult) -> AssetCheckKey:
+    return AssetCheckKey(result.asset_key, result.check_name)

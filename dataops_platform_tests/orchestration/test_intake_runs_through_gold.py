@@ -1,6 +1,7 @@
 """An intake run goes from the landed file to gold in one run (DATAOPS_INTAKE_RUNS=through_gold):
 bronze, the dataset's silver and quarantine, then the gold products that read it, unless one of
-their other inputs is not built yet or fails a blocking check. With `bronze`, the run copies only."""
+their other inputs fails a blocking check. A product whose other input has no silver table yet is
+selected and skipped (no output, the run succeeds). With `bronze`, the run copies only."""
 
 from __future__ import annotations
 
@@ -66,20 +67,33 @@ def materialized(result) -> set[str]:
     return {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
 
 
-def test_first_files_stop_at_silver_then_a_later_file_reaches_gold_in_its_own_run(spark, platform):
+def test_first_files_stop_at_silver_then_the_last_input_to_arrive_builds_gold_in_its_run(spark, platform):
     build, instance, manifest, intake = platform
     defs = build()
     drop(manifest, intake, "transactions")
     request, result = ingest(defs, instance, "transactions")
-    # customers and the others have no silver table yet: gold waits (automation builds it later)
-    assert selected(request) == {"bronze/transactions", "silver/transactions", "quarantine/transactions"}
-    assert materialized(result) == selected(request)
+    # every product reading transactions is selected; each also reads customers, which has no
+    # silver table yet, so each gold step skips without output and the run still succeeds
+    assert selected(request) == {"bronze/transactions", "silver/transactions", "quarantine/transactions"} | GOLD
+    assert result.success
+    assert materialized(result) == {"bronze/transactions", "silver/transactions", "quarantine/transactions"}
+    assert not result.get_asset_check_evaluations() or all(
+        e.asset_key.path[0] == "silver" for e in result.get_asset_check_evaluations()
+    )
 
+    built = {}
     for dataset in ("customers", "web_events", "support_tickets"):
         drop(manifest, intake, dataset)
-        request, _ = ingest(defs, instance, dataset)
-    # support_tickets was the last input of customer_360 to arrive: its run builds that product
-    assert GOLD & selected(request) == {"gold/customer_360"}
+        request, result = ingest(defs, instance, dataset)
+        assert result.success
+        built[dataset] = GOLD & materialized(result)
+    # customers completes daily_revenue's and customer_region_monthly's inputs; web_events leaves
+    # customer_360 waiting for support_tickets, the last of its inputs, whose run builds it
+    assert built == {
+        "customers": {"gold/daily_revenue", "gold/customer_region_monthly"},
+        "web_events": set(),
+        "support_tickets": {"gold/customer_360"},
+    }
 
     (intake / "payments" / "transactions" / "late.csv").write_text(
         "transaction_id,customer_id,transaction_ts,amount,channel,status\n"
@@ -143,3 +157,14 @@ def test_bronze_mode_copies_only(spark, platform):
 def test_an_unknown_intake_runs_value_is_refused_by_name(tmp_path):
     with pytest.raises(ValueError, match="DATAOPS_INTAKE_RUNS must be one of"):
         Settings(intake_root=str(tmp_path), lake_root=str(tmp_path), intake_runs="silver").validate()
+
+
+def test_a_gold_check_selected_without_its_product_is_refused_with_the_reason(platform):
+    build, instance, _, _ = platform
+    defs = build()
+    check = dg.AssetCheckKey(dg.AssetKey(["gold", "daily_revenue"]), "reconciliation")
+    job = defs.resolve_implicit_global_asset_job_def().get_subset(asset_check_selection={check}, asset_selection=set())
+    result = job.execute_in_process(instance=instance, partition_key=TODAY.isoformat(), raise_on_error=False)
+    assert not result.success
+    failure = result.get_step_failure_events()[0].step_failure_data.error.message
+    assert "checks are evaluated on the rows a build writes: materialize gold/daily_revenue" in failure

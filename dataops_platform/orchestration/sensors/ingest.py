@@ -4,7 +4,10 @@ A run copies the files into bronze and, by default (DATAOPS_INTAKE_RUNS=through_
 in the same process to the dataset's silver and quarantine and to the gold products that read
 it: one run start and one JVM from a landed file to gold instead of three runs and two
 automation ticks. Silver's blocking checks still stop gold inside the run, and a product whose
-other inputs fail a blocking check right now is left to automation, which waits for them.
+other inputs fail a blocking check right now is left to automation, which waits for them. A
+product whose other input has no silver table yet is selected all the same: its step skips
+without output when it runs before that table exists (steps/runner.py `run_gold`), so on the first
+day the run whose silver lands last builds it, and automation remains the fallback.
 
 Files found together are batched into one run per dataset and ingestion date (the UTC date of
 the request); the run's config lists each file's key and version, and the bronze asset copies
@@ -51,22 +54,21 @@ def ingest_job(
 
 def chained_assets(context: dg.SensorEvaluationContext, bronze: dg.AssetKey) -> list[dg.AssetKey]:
     """What an intake run builds after its bronze copy: the dataset's silver and quarantine, and
-    the gold products that read that silver, except those waiting for another input (not built
-    yet, or its latest blocking check failed): automation builds them once it is ready."""
+    the gold products that read that silver, except those with another input whose latest
+    blocking check failed: automation builds them once that input passes."""
     repository = context.repository_def
     if repository is None:  # a sensor evaluated without its definitions: bronze only
         return []
     graph = repository.asset_graph
     silver = sorted(k for k in graph.get(bronze).child_keys if graph.get(k).group_name in CHAINED_SILVER)
     gold = {k for s in silver for k in graph.get(s).child_keys if graph.get(k).group_name == CHAINED_GOLD}
-    waiting = {g for g in gold if _not_ready(context.instance, graph, graph.get(g).parent_keys - set(silver))}
-    return silver + sorted(gold - waiting)
+    held = {g for g in gold if _failing(context.instance, graph, graph.get(g).parent_keys - set(silver))}
+    return silver + sorted(gold - held)
 
 
-def _not_ready(instance: dg.DagsterInstance, graph, inputs) -> bool:
-    """An input that was never materialized, or whose latest blocking check failed with ERROR."""
-    if any(instance.get_latest_materialization_event(key) is None for key in inputs):
-        return True
+def _failing(instance: dg.DagsterInstance, graph, inputs) -> bool:
+    """An input whose latest blocking check failed with ERROR. An input never built does not
+    count: the gold step skips while a silver table it reads does not exist."""
     checks = [c for key in inputs for c in graph.get(key).check_keys if graph.get_check_spec(c).blocking]
     latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(checks) if checks else {}
     return any(_failed_with_error(record) for record in latest.values())

@@ -4,7 +4,9 @@ Each path runs once in a fresh child process (bench/memory_child.py) so the JVM 
 the platform's settings (driver memory 4g by default). The parent samples the resident set
 of the child's whole process tree (the Python driver and the JVM it launches) from
 /proc/<pid>/status every 0.2 s; the peak of the sum is reported, with each process's own
-high-water mark (VmHWM) alongside. The target: the platform completes, within the machine's
+high-water mark (VmHWM) alongside. A child caught between the JVM's spawn and its exec (it has
+the JVM's image and a thread's name, e.g. `Executor task l`) shares the JVM's memory and is not
+counted: Spark's local writes spawn such children (`chmod`) for every file. The target: the platform completes, within the machine's
 memory, at no more than 1.25 times the baseline's peak. The same two runs also give an
 end-to-end ratio at this scale (one run of each path, so not a median).
 """
@@ -38,7 +40,7 @@ def sample(process: subprocess.Popen) -> dict:
     peak, hwm, names = 0, {}, {}
     while process.poll() is None:
         total = 0
-        for pid in procs.descendants(process.pid):
+        for pid in procs.descendants(process.pid, skip_mid_spawn=True):
             status = procs.status(pid)
             total += _kib(status.get("VmRSS"))
             hwm[pid] = max(hwm.get(pid, 0), _kib(status.get("VmHWM")))

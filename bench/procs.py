@@ -27,14 +27,30 @@ def _children() -> dict[int, list[int]]:
     return children
 
 
-def descendants(root: int) -> list[int]:
-    """`root` and every process below it."""
+def descendants(root: int, skip_mid_spawn: bool = False) -> list[int]:
+    """`root` and every process below it (optionally without children caught mid-spawn)."""
     children, found, todo = _children(), [], [root]
     while todo:
         pid = todo.pop()
         found.append(pid)
-        todo += children.get(pid, [])
+        todo += [c for c in children.get(pid, []) if not (skip_mid_spawn and mid_spawn(c, pid))]
     return found
+
+
+def _exe(pid: int) -> str:
+    try:
+        return os.readlink(f"/proc/{pid}/exe")
+    except OSError:
+        return ""
+
+
+def mid_spawn(pid: int, parent: int) -> bool:
+    """A child that is still its parent's image under a thread's name: the JVM's posix_spawn
+    (vfork) before exec, as when Hadoop's local file system runs `chmod` for a written file. It
+    shares the parent's memory, so its resident set is the parent's, not memory of its own."""
+    child_status, parent_status = status(pid), status(parent)
+    same_image = _exe(pid) != "" and _exe(pid) == _exe(parent)
+    return same_image and child_status.get("Name") != parent_status.get("Name")
 
 
 def child_names(pid: int) -> list[str]:

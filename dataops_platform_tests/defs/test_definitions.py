@@ -19,6 +19,7 @@ import pytest
 
 from dataops_platform.definitions import build_definitions
 from dataops_platform.settings import Settings
+from dataops_platform_tests.support.fresh_load import modules_after_loads
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.json"
 
@@ -139,13 +140,4 @@ def test_building_leaves_the_garbage_collector_as_it_was(tmp_path):
 def test_a_code_location_load_imports_neither_pandas_nor_pandera(tmp_path):
     """Both cost a third of a second or more: the contracts are compiled (quality/compiled.py) and
     the storage modules import pyarrow.dataset (which imports pandas) only where they read."""
-    script = (
-        "import sys\n"
-        "from dataops_platform.definitions import build_definitions\n"
-        "from dataops_platform.settings import Settings\n"
-        f"build_definitions(Settings(intake_root={str(tmp_path / 'i')!r}, lake_root={str(tmp_path / 'l')!r}))\n"
-        "print(sorted(m for m in ('pandas', 'pandera') if m in sys.modules))\n"
-    )
-    env = {**os.environ, "DATAOPS_CONTRACT_CACHE": str(tmp_path / "cache")}
-    runs = [subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True) for _ in "12"]
-    assert runs[1].stdout.strip().splitlines()[-1] == "[]", runs[1].stderr[-2000:]
+    assert modules_after_loads(tmp_path, ("pandas", "pandera"))[1] == []

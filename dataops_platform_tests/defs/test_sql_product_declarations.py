@@ -5,9 +5,6 @@ the line:col. See pipeline/test_sql_products.py for the same product built on Sp
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import dagster as dg
@@ -30,6 +27,7 @@ from dataops_platform.settings import Settings
 from dataops_platform.transforms.sql import SqlError, bind_tables, query_shape
 from dataops_platform_tests.defs.project import new_project
 from dataops_platform_tests.defs.test_components import error_text
+from dataops_platform_tests.support.fresh_load import modules_after_loads
 
 PRODUCT = "customer_region_monthly"
 FOLDER = DEFS_DIR / PRODUCT
@@ -279,15 +277,6 @@ def test_read_sql_leaves_python_products_alone():
 
 def test_unchanged_sql_loads_without_importing_the_parser(tmp_path):
     """The parse is kept in the contract cache: a second load of the code location reads it."""
-    script = (
-        "import sys\n"
-        "from dataops_platform.definitions import build_definitions\n"
-        "from dataops_platform.settings import Settings\n"
-        f"build_definitions(Settings(intake_root={str(tmp_path / 'i')!r}, lake_root={str(tmp_path / 'l')!r}))\n"
-        "print('sqlglot' in sys.modules)\n"
-    )
-    env = {**os.environ, "DATAOPS_CONTRACT_CACHE": str(tmp_path / "cache")}
-    runs = [subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True) for _ in "12"]
-    assert [run.stdout.strip().splitlines()[-1] for run in runs] == ["True", "False"], runs[0].stderr[-2000:]
+    assert modules_after_loads(tmp_path, ("sqlglot",)) == [["sqlglot"], []]
     sql_products = [p for p in load_products() if p.is_sql]  # every one is read, enabled or not
     assert len(list((tmp_path / "cache" / "sql").glob("query.*.json"))) == len(sql_products) >= 1

@@ -1,9 +1,12 @@
 """quality_gate: every row-level check of silver transactions, the project's engine vs pandera.
 
 Both run on the same cached, typed DataFrame (the bronze reader + `conform` of the silver
-step, on one day of N generated transactions). The project's engine is what the silver step
-does to count rule failures: `quality.rules.gate_figures`, one aggregation pass (rows, valid
-rows, failures per rule, non-null values per column) over every rule's boolean expression.
+step, on one day of N generated transactions). The project's engine is `gate_figures` below: the silver
+step's rules (`quality.rules.table_rules`, the same boolean expressions) counted in one
+aggregation pass (rows, valid rows, failures per rule, non-null values per column). The silver
+step itself splits that count: failures per rule over the rejected rows it caches for
+quarantine, valid rows and non-null values as an observation of the job that stages them, so
+this row measures the rules' evaluation, not the step's plan.
 The quarantine reasons (strings) are not part of the gate: the silver step builds them for
 the rejected rows, work pandera does not do either. pandera
 is its own PySpark backend validating the same model (schemas.transactions.Transactions),
@@ -20,7 +23,8 @@ from bench import platform_path
 from bench.report import Row, ScenarioResult, median, paired_runs, per_scale, ratio, timed
 from bench.warmup import warm_up
 from dataops_platform.declarations import load_declarations
-from dataops_platform.quality.rules import gate_figures
+from dataops_platform.quality.contract import TableContract
+from dataops_platform.quality.rules import RAW_PREFIX, RowRule, failed_any, is_text
 from dataops_platform.steps.silver import read_options, silver_spec
 from dataops_platform.storage.bronze_reader import read_bronze_files
 from dataops_platform.transforms.silver import conform
@@ -28,6 +32,18 @@ from dataops_platform.transforms.silver import conform
 TARGET = 3.0  # pandera / project engine
 DATASET = "transactions"
 SILVER_STEP = f"silver_{DATASET}"
+
+
+def gate_figures(rules: list[RowRule], contract: TableContract) -> list:
+    """The gate as one aggregation: `_rows`, `_valid` (rows failing no rule), failures per rule
+    (named after it) and non-null raw values per column (a string column's value is its text).
+    Only boolean rule expressions are evaluated, no quarantine reasons."""
+    return [
+        F.count(F.lit(1)).alias("_rows"),
+        F.count(F.when(~failed_any(rules), 1)).alias("_valid"),
+        *[F.count(F.when(rule.failed, 1)).alias(rule.name) for rule in rules],
+        *[F.count(c.name if is_text(c) else RAW_PREFIX + c.name).alias(RAW_PREFIX + c.name) for c in contract.columns],
+    ]
 
 
 def _declaration():

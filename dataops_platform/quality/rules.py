@@ -209,17 +209,3 @@ def table_rules(contract: TableContract, event_time: str, future_tolerance_hours
 def failed_any(rules: list[RowRule]) -> Column:
     """True for a row that breaks at least one rule."""
     return reduce(lambda a, b: a | b, [rule.failed for rule in rules], F.lit(False))
-
-
-def gate_figures(rules: list[RowRule], contract: TableContract) -> list[Column]:
-    """The quality gate as one aggregation: `_rows`, `_valid` (rows failing no rule), failures
-    per rule (named after it) and non-null raw values per column (`_raw_<column>`; a string
-    column's value is its text).
-
-    Only boolean rule expressions are evaluated: the reasons are built for quarantined rows only."""
-    return [
-        F.count(F.lit(1)).alias("_rows"),
-        F.count(F.when(~failed_any(rules), 1)).alias("_valid"),
-        *[F.count(F.when(rule.failed, 1)).alias(rule.name) for rule in rules],
-        *[F.count(c.name if is_text(c) else RAW_PREFIX + c.name).alias(RAW_PREFIX + c.name) for c in contract.columns],
-    ]

@@ -181,6 +181,7 @@ def _append(table: DeltaTable, staged: StagedFiles) -> delta.WriteResult:
         table.create_write_transaction(
             actions, mode="append", schema=table.schema(), partition_by=list(staged.partition_by)
         )
-    version = DeltaTable(staged.uri).version()
+    table.update_incremental()  # to the commit just made (no second open of the log)
+    version = table.version()
     metrics = {"num_source_rows": rows, "num_target_rows_inserted": rows, "num_target_rows_updated": 0}
     return delta.WriteResult(version, rows, metrics)
